@@ -1,0 +1,1 @@
+"""Card click handlers, one module per card kind."""

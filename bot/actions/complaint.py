@@ -1,0 +1,53 @@
+"""Taps on complaint cards: one procedure step, then the next actor's card and the owner's notice."""
+
+from __future__ import annotations
+
+from bot.cards.complaint import action_card, parse_card_id, step_notice
+from bot.context import ActionRouter, Context
+from core import complaint as c
+from core import services
+from core.errors import NotAllowed, NotFound
+from core.messages import Recipient
+from core.routing import route
+
+router = ActionRouter()
+
+
+@router.card("f")
+def on_complaint_card(ctx: Context) -> None:
+    """Apply the tapped step; everything the tap changes and says is written in this transaction."""
+    click = ctx.event.click
+    assert click is not None
+    ids = parse_card_id(click.card_id)
+    if ids is None:
+        raise NotFound("卡片编号无效。")
+    try:
+        action = c.Action(click.action)
+    except ValueError:
+        raise NotAllowed(f"没有「{click.action}」这个操作。") from None
+    before, after = services.act(
+        ctx.uow,
+        org=ctx.org,
+        policy=ctx.policy,
+        user_id=ctx.event.user,
+        form_id=ids[0],
+        card_version=ids[1],
+        action=action,
+        values=click.values,
+        now=ctx.now,
+    )
+    notify_step(ctx, before, after)
+
+
+def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:
+    """Next actors get the card; the owner gets a notice; the tapper always learns the outcome."""
+    routing = route(after, ctx.org)
+    card = action_card(after, ctx.org, ctx.policy.tz)
+    notice = step_notice(before, after, ctx.org)
+    for to in routing.actors:
+        ctx.send(to, text=notice if to == Recipient.user(after.owner) else None, card=card)
+    for to in routing.informed:
+        ctx.send(to, text=notice)
+    tapper = Recipient.user(ctx.event.user)
+    if tapper not in routing.actors and tapper not in routing.informed:
+        ctx.send(tapper, text=f"已完成。{notice}")

@@ -1,0 +1,497 @@
+"""Loading and validating kesu.toml (organisation, clocks, calendar) and the environment settings."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.calendar import ChinaCalendar, uncovered_years
+from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
+from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
+
+DEMO_SOURCE = "built-in demo org"
+
+
+class Settings(BaseSettings):
+    """Process settings from the environment: ``KESU_DATABASE_URL`` and ``KESU_CONFIG``.
+
+    Nothing is read at import time; the environment is read when ``Settings()`` is constructed.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KESU_")
+
+    database_url: str = "sqlite:///kesu.db"
+    config: Path | None = None
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """``KESU_CONFIG=`` (empty) means "no config file", not the current directory."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+
+class ConfigError(Exception):
+    """kesu.toml is unreadable or invalid; ``problems`` are "key path: problem" lines in Chinese."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class KesuConfig:
+    """A validated configuration: who is who, the clocks and the business calendar."""
+
+    timezone: ZoneInfo
+    org: Org
+    clocks: dict[ClockName, ClockPolicy] = field(hash=False)  # a dict: left out so the config stays hashable
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    source: str
+
+    def calendar(self) -> ChinaCalendar:
+        """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
+        return ChinaCalendar(holidays=self.holidays, workdays=self.workdays)
+
+
+# --- the TOML schema -------------------------------------------------------------------------------
+
+
+def _parse_day(value: object) -> date:
+    """A calendar date from a TOML date literal or a "YYYY-MM-DD" string."""
+    if isinstance(value, datetime):
+        raise ValueError("必须是日期(不带时间),例如 2027-01-01")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f'不是有效的日期 "{value}",应写作 "2027-01-01" 的形式') from None
+    raise ValueError('必须是日期,例如 "2027-01-01"')
+
+
+_Id = Annotated[str, Field(min_length=1)]
+_Text = Annotated[str, Field(min_length=1)]
+_Day = Annotated[date, PlainValidator(_parse_day)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class _DepartmentEntry(_Entry):
+    id: _Id
+    name: _Text
+    head: _Id | None = None
+
+
+class _PersonEntry(_Entry):
+    id: _Id
+    name: _Text
+    roles: Annotated[list[Role], Field(min_length=1)]
+    department: _Id | None = None
+    manager: _Id | None = None
+
+
+class _ChatEntry(_Entry):
+    id: _Id
+    name: _Text
+    purpose: ChatPurpose
+
+
+class _ClockEntry(_Entry):
+    amount: Annotated[int, Field(strict=True, gt=0)]
+    unit: ClockUnit
+
+
+class _ClocksSection(_Entry):
+    first_response: _ClockEntry | None = None
+    urgent: _ClockEntry | None = None
+    normal: _ClockEntry | None = None
+    improvement_report: _ClockEntry | None = None
+
+
+class _CalendarSection(_Entry):
+    holidays: list[_Day] = Field(default_factory=list)
+    workdays: list[_Day] = Field(default_factory=list)
+
+
+class _CustomerEntry(_Entry):
+    name: _Text
+    aliases: list[_Text] = Field(default_factory=list)
+
+
+class _ProductEntry(_Entry):
+    code: _Id
+    name: _Text
+    aliases: list[_Text] = Field(default_factory=list)
+
+
+class _ConfigFile(_Entry):
+    timezone: str = "Asia/Shanghai"
+    departments: list[_DepartmentEntry] = Field(default_factory=list)
+    people: list[_PersonEntry] = Field(default_factory=list)
+    chats: list[_ChatEntry] = Field(default_factory=list)
+    clocks: _ClocksSection = Field(default_factory=_ClocksSection)
+    calendar: _CalendarSection = Field(default_factory=_CalendarSection)
+    customers: list[_CustomerEntry] = Field(default_factory=list)
+    products: list[_ProductEntry] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f'未知时区 "{value}"') from None
+        return value
+
+
+# Which model a table at a key path (list indexes dropped) is, for "did you mean" hints.
+_TABLES: dict[tuple[str, ...], type[BaseModel]] = {
+    (): _ConfigFile,
+    ("departments",): _DepartmentEntry,
+    ("people",): _PersonEntry,
+    ("chats",): _ChatEntry,
+    ("clocks",): _ClocksSection,
+    ("calendar",): _CalendarSection,
+    ("customers",): _CustomerEntry,
+    ("products",): _ProductEntry,
+}
+
+
+# --- problems in Chinese, with TOML key paths ------------------------------------------------------
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _key_path(loc: Sequence[int | str]) -> str:
+    """A pydantic location as the user wrote it in TOML: ``people[2].manager``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        key = part if _BARE_KEY.fullmatch(part) else '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out += f".{key}" if out else key
+    return out or "(整个文件)"
+
+
+def _one_of(options: Sequence[str]) -> str:
+    """必须是 a、b 或 c 之一."""
+    if len(options) == 1:
+        return f"必须是 {options[0]}"
+    return f"必须是 {'、'.join(options[:-1])} 或 {options[-1]} 之一"
+
+
+def _unknown_key(loc: Sequence[int | str]) -> str:
+    key = str(loc[-1])
+    parent = tuple(p for p in loc[:-1] if isinstance(p, str))
+    if parent == ("clocks",):
+        return f"未知的时钟,{_one_of([n.value for n in ClockName])}"
+    model = _ClockEntry if len(parent) == 2 and parent[0] == "clocks" else _TABLES.get(parent)
+    if model is not None:
+        close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+        if close:
+            return f'未知的配置项(是否应为 "{close[0]}"?)'
+    return "未知的配置项"
+
+
+def _describe(err: ErrorDetails) -> str:
+    """One pydantic error as a Chinese sentence (no pydantic boilerplate)."""
+    kind = err["type"]
+    ctx: dict[str, Any] = dict(err.get("ctx") or {})
+    loc = err["loc"]
+    if kind == "missing":
+        return "缺少必填项"
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind == "enum":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        if "roles" in loc:
+            return f'未知的角色 "{err["input"]}",{_one_of(options)}'
+        return _one_of(options)
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "string_type":
+        return "必须是字符串(用双引号括起来)"
+    if kind == "string_too_short":
+        return "不能为空"
+    if kind == "too_short":
+        return "至少需要填写一项"
+    if kind == "list_type":
+        return "必须是数组"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "必须是表(table)"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "必须是整数"
+    if kind == "greater_than":
+        return f"必须大于 {ctx.get('gt')}"
+    return f"取值无效({err['msg']})"
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+_TOML_MESSAGES = {
+    "Invalid statement": "无法识别的语句",
+    "Invalid value": "无效的值(字符串需要用双引号括起来)",
+    "Invalid date or datetime": "无效的日期或时间",
+    "Cannot overwrite a value": "同一个键被重复赋值",
+    "Expected '=' after a key in a key/value pair": '键后面缺少 "="',
+    "Expected newline or end of document after a statement": "一行只能写一个键值对",
+    "Unclosed array": "数组缺少结尾的 ]",
+    "Unclosed inline table": "内联表缺少结尾的 }",
+    "Unterminated string": "字符串缺少结尾的引号",
+    "Illegal character '\\n'": "字符串缺少结尾的引号",
+}
+
+
+def _syntax_problem(name: str, err: tomllib.TOMLDecodeError) -> str:
+    text = str(err)
+    match = _TOML_POSITION.search(text)
+    detail = _TOML_POSITION.sub("", text)
+    detail = _TOML_MESSAGES.get(detail, detail)
+    if match and match[1]:
+        return f"{name} 第 {match[1]} 行: TOML 语法错误,{detail}(第 {match[2]} 列)"
+    return f"{name}: TOML 语法错误,{detail}"
+
+
+# --- cross checks ----------------------------------------------------------------------------------
+
+
+def _unique(section: str, key: str, noun: str, values: Sequence[str], problems: list[str]) -> set[str]:
+    """Report repeated ``values`` of ``section[i].key``; return the distinct values."""
+    first: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in first:
+            problems.append(f'{section}[{i}].{key}: {noun} "{value}" 重复(与 {section}[{first[value]}] 相同)')
+        else:
+            first[value] = i
+    return set(first)
+
+
+def _cross_check(raw: _ConfigFile) -> list[str]:
+    """Problems that span entries: duplicates, dangling references, impossible combinations."""
+    problems: list[str] = []
+    dept_ids = _unique("departments", "id", "部门 id", [d.id for d in raw.departments], problems)
+    person_ids = _unique("people", "id", "人员 id", [p.id for p in raw.people], problems)
+    _unique("chats", "id", "群 id", [c.id for c in raw.chats], problems)
+    _unique("customers", "name", "客户名称", [c.name for c in raw.customers], problems)
+    _unique("products", "code", "产品型号", [p.code for p in raw.products], problems)
+
+    for i, d in enumerate(raw.departments):
+        if d.head is not None and d.head not in person_ids:
+            problems.append(f'departments[{i}].head: 未知的人员 "{d.head}"')
+
+    for i, p in enumerate(raw.people):
+        if p.department is not None and p.department not in dept_ids:
+            problems.append(f'people[{i}].department: 未知的部门 "{p.department}"')
+        if p.manager == p.id:
+            problems.append(f"people[{i}].manager: 不能是本人")
+        elif p.manager is not None and p.manager not in person_ids:
+            problems.append(f'people[{i}].manager: 未知的人员 "{p.manager}"')
+    problems.extend(_manager_cycles(raw.people))
+
+    seen_purpose: dict[ChatPurpose, int] = {}
+    for i, c in enumerate(raw.chats):
+        if c.purpose in seen_purpose:
+            problems.append(
+                f'chats[{i}].purpose: 用途 "{c.purpose.value}" 已由 chats[{seen_purpose[c.purpose]}] 使用,'
+                "每种用途只能配置一个群"
+            )
+        else:
+            seen_purpose[c.purpose] = i
+
+    holidays = set(raw.calendar.holidays)
+    for i, day in enumerate(raw.calendar.workdays):
+        if day in holidays:
+            problems.append(
+                f"calendar.workdays[{i}]: {day.isoformat()} 同时出现在 calendar.holidays 中,"
+                "不能既是节假日又是调休工作日"
+            )
+
+    for role, label in ((Role.QA, "品质部"), (Role.SALES, "业务员")):
+        if not any(role in p.roles for p in raw.people):
+            problems.append(f"people: 至少需要一名角色为 {role.value}({label})的人员,否则流程无法运行")
+    return problems
+
+
+def _manager_cycles(people: Sequence[_PersonEntry]) -> list[str]:
+    """Report each manager loop longer than one person once, at its first member in file order."""
+    index: dict[str, int] = {}
+    manager: dict[str, str | None] = {}
+    for i, p in enumerate(people):
+        if p.id not in index:
+            index[p.id] = i
+            manager[p.id] = p.manager
+    problems: list[str] = []
+    reported: set[str] = set()
+    for person_id, i in index.items():
+        chain = [person_id]
+        current = manager[person_id]
+        while current is not None and current in manager and current not in chain:
+            chain.append(current)
+            current = manager[current]
+        if current == person_id and len(chain) > 1 and person_id not in reported:
+            reported.update(chain)
+            problems.append(f"people[{i}].manager: 上级关系形成循环:{' → '.join([*chain, person_id])}")
+    return problems
+
+
+# --- building ----------------------------------------------------------------------------------------
+
+
+def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
+    """Validate parsed TOML data and turn it into a KesuConfig; raise ConfigError listing every problem."""
+    try:
+        raw = _ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([f"{_key_path(e['loc'])}: {_describe(e)}" for e in exc.errors()]) from None
+    problems = _cross_check(raw)
+    if problems:
+        raise ConfigError(problems)
+    org = Org(
+        people=tuple(
+            Person(id=p.id, name=p.name, roles=frozenset(p.roles), department=p.department, manager=p.manager)
+            for p in raw.people
+        ),
+        departments=tuple(Department(id=d.id, name=d.name, head=d.head) for d in raw.departments),
+        chats=tuple(Chat(id=c.id, name=c.name, purpose=c.purpose) for c in raw.chats),
+        customers=tuple(Customer(name=c.name, aliases=tuple(c.aliases)) for c in raw.customers),
+        products=tuple(Product(code=p.code, name=p.name, aliases=tuple(p.aliases)) for p in raw.products),
+    )
+    clocks: dict[ClockName, ClockPolicy] = {}
+    for name in ClockName:
+        entry: _ClockEntry | None = getattr(raw.clocks, name.value)
+        clocks[name] = DEFAULT_CLOCKS[name] if entry is None else ClockPolicy(entry.amount, entry.unit)
+    return KesuConfig(
+        timezone=ZoneInfo(raw.timezone),
+        org=org,
+        clocks=clocks,
+        holidays=frozenset(raw.calendar.holidays),
+        workdays=frozenset(raw.calendar.workdays),
+        source=source,
+    )
+
+
+def load_config(path: Path | None) -> KesuConfig:
+    """The configuration in ``path`` (kesu.toml), or the built-in demo org when ``path`` is None."""
+    if path is None:
+        return demo_config()
+    name = str(path)
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"{name}: 配置文件不存在"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{name}: 这是一个目录,不是配置文件"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{name}: 无法读取配置文件({exc.strerror})"]) from None
+    try:
+        text = content.decode("utf-8-sig")  # tolerate the BOM Windows editors add
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{name} 第 {line} 行: 文件必须是 UTF-8 编码"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_problem(name, exc)]) from None
+    return _build(data, source=name)
+
+
+_DEMO: dict[str, Any] = {
+    "timezone": "Asia/Shanghai",
+    "departments": [
+        {"id": "sales", "name": "市场部", "head": "cs_mgr"},
+        {"id": "qa", "name": "品质部", "head": "qa_mgr"},
+        {"id": "rd", "name": "研发部", "head": "rd1"},
+        {"id": "prod", "name": "生产部", "head": "prod1"},
+        {"id": "wh", "name": "仓库", "head": "wh1"},
+    ],
+    "people": [
+        {"id": "sales1", "name": "张伟", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
+        {"id": "sales2", "name": "李娜", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
+        {"id": "qa1", "name": "王芳", "roles": ["qa"], "department": "qa", "manager": "qa_mgr"},
+        {"id": "qa_mgr", "name": "刘强", "roles": ["qa_manager", "qa"], "department": "qa", "manager": "vp"},
+        {"id": "cs_mgr", "name": "陈静", "roles": ["cs_manager"], "department": "sales", "manager": "vp"},
+        {"id": "vp", "name": "赵总", "roles": ["vp"], "manager": "gm"},
+        {"id": "gm", "name": "孙总", "roles": ["gm"]},
+        {"id": "rd1", "name": "周工", "roles": ["dept"], "department": "rd", "manager": "vp"},
+        {"id": "prod1", "name": "吴工", "roles": ["dept"], "department": "prod", "manager": "vp"},
+        {"id": "wh1", "name": "郑师傅", "roles": ["warehouse", "dept"], "department": "wh", "manager": "vp"},
+    ],
+    "chats": [
+        {"id": "qa", "name": "品质群", "purpose": "qa"},
+        {"id": "mgmt", "name": "管理层群", "purpose": "mgmt"},
+        {"id": "sales", "name": "销售群", "purpose": "sales"},
+    ],
+    "customers": [
+        {"name": "明辉电子", "aliases": ["明辉"]},
+        {"name": "顺达电器", "aliases": ["顺达"]},
+        {"name": "华为", "aliases": ["华为技术"]},
+        {"name": "美的集团", "aliases": ["美的"]},
+    ],
+    "products": [
+        {"code": "X200", "name": "X200 外壳", "aliases": ["X200外壳"]},
+        {"code": "FX-90", "name": "FX-90 风扇", "aliases": ["FX90", "FX-90风扇"]},
+        {"code": "P40", "name": "P40 支架", "aliases": ["P40支架"]},
+        {"code": "KS-10", "name": "KS-10 控制板", "aliases": ["KS10", "KS-10控制板"]},
+    ],
+}
+
+
+def demo_config() -> KesuConfig:
+    """The built-in demo org (the same as kesu.example.toml), with the default clocks."""
+    return _build(_DEMO, source=DEMO_SOURCE)
+
+
+# --- warnings ----------------------------------------------------------------------------------------
+
+_EXPECTED_ROLES: tuple[tuple[Role, str], ...] = (
+    (Role.QA_MANAGER, "品质经理;升级和 8D 结案审批将无人处理"),
+    (Role.CS_MANAGER, "客服经理;退货申请单和补退货通知单将无人审核"),
+    (Role.VP, "副总;退货和补货将无人审批"),
+    (Role.GM, "总经理;月度报告将无人接收"),
+    (Role.WAREHOUSE, "仓库;退货将无人收货"),
+)
+
+
+def check_config(cfg: KesuConfig, *, today: date) -> list[str]:
+    """Warnings (not errors) about a valid config, as "key path: problem" lines in Chinese.
+
+    Warns when this year or next year is outside chinese-calendar's data and config lists no holidays
+    for it, when a role the procedure needs is missing, a chat purpose has no group, a department has
+    no head, or a ``dept`` person has no department.
+    """
+    warnings: list[str] = []
+    for year in uncovered_years((today.year, today.year + 1), cfg.holidays, cfg.workdays):
+        warnings.append(
+            f"calendar: {year} 年不在 chinese-calendar 的数据范围内,工作日将按周一至周五计算;"
+            "请在 calendar.holidays / calendar.workdays 中列出该年的节假日和调休"
+        )
+    for role, why in _EXPECTED_ROLES:
+        if not cfg.org.with_role(role):
+            warnings.append(f"people: 没有角色为 {role.value} 的人员({why})")
+    for purpose in ChatPurpose:
+        if cfg.org.chat_for(purpose) is None:
+            warnings.append(f"chats: 没有用途为 {purpose.value} 的群,相应的群消息将无处发送")
+    for i, d in enumerate(cfg.org.departments):
+        if d.head is None:
+            warnings.append(f"departments[{i}].head: 部门“{d.name}”未指定负责人,派给该部门的任务无人接收")
+    for i, p in enumerate(cfg.org.people):
+        if Role.DEPT in p.roles and p.department is None:
+            warnings.append(f"people[{i}].department: {p.name} 的角色是 dept(责任部门),但未指定所属部门")
+    return warnings

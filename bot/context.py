@@ -1,0 +1,98 @@
+"""What a handler gets: the unit of work, the org and policy, the event, and a way to send messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.protocol import Card, InboundEvent, message_payload
+from core.messages import Recipient
+from core.org import Org
+from core.ports import UnitOfWork
+from core.services import Policy
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The intent of a text message and the fields found in it."""
+
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """One inbound event being handled inside one unit of work."""
+
+    uow: UnitOfWork
+    org: Org
+    policy: Policy
+    now: datetime
+    event: InboundEvent
+    outgoing: list[tuple[Recipient, dict[str, Any]]] = field(default_factory=list)
+
+    def send(self, to: Recipient, *, text: str | None = None, card: Card | None = None) -> None:
+        """Queue a message; it reaches the outbox in this event's transaction."""
+        self.outgoing.append((to, message_payload(text=text, card=card)))
+
+    def reply(self, text: str | None = None, *, card: Card | None = None) -> None:
+        """Answer where the person spoke: the group chat if it came from one, else privately."""
+        to = Recipient.chat(self.event.chat) if self.event.chat else Recipient.user(self.event.user)
+        self.send(to, text=text, card=card)
+
+
+IntentHandler = Callable[[Context, Understood], None]
+ActionHandler = Callable[[Context], None]
+
+
+class IntentRouter:
+    """Maps intent names to handlers; routers are included explicitly by the composition root."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, IntentHandler] = {}
+
+    def intent(self, name: str) -> Callable[[IntentHandler], IntentHandler]:
+        """Register the decorated function for intent ``name``."""
+
+        def register(handler: IntentHandler) -> IntentHandler:
+            if name in self.handlers:
+                raise ValueError(f"intent {name!r} registered twice")
+            self.handlers[name] = handler
+            return handler
+
+        return register
+
+    def include(self, other: IntentRouter) -> None:
+        """Add another router's intents."""
+        for name, handler in other.handlers.items():
+            self.intent(name)(handler)
+
+
+class ActionRouter:
+    """Maps card kinds (the prefix of a card id) to click handlers."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, ActionHandler] = {}
+
+    def card(self, kind: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Register the decorated function for cards whose id starts with ``kind``."""
+
+        def register(handler: ActionHandler) -> ActionHandler:
+            self.handlers[kind] = handler
+            return handler
+
+        return register
+
+    def include(self, other: ActionRouter) -> None:
+        """Add another router's card kinds."""
+        for kind, handler in other.handlers.items():
+            self.card(kind)(handler)
+
+    def find(self, card_id: str) -> ActionHandler | None:
+        """The handler for a card id (longest matching kind prefix wins)."""
+        for kind in sorted(self.handlers, key=len, reverse=True):
+            if card_id.startswith(kind):
+                return self.handlers[kind]
+        return None

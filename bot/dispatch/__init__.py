@@ -1,0 +1,1 @@
+"""Inbox → handler → outbox, and outbox → platform senders."""

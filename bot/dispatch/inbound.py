@@ -1,0 +1,151 @@
+"""Take an event from the inbox, run its handler in one unit of work, and write its messages to the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.context import ActionRouter, Context, IntentRouter, Understood
+from bot.protocol import InboundEvent
+from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
+from core.messages import OutboundMessage, Recipient
+from core.org import Org
+from core.ports import UnitOfWork
+from core.services import Policy
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+Understand = Callable[[str, Org], Understood]
+ChannelFor = Callable[[Recipient], str]
+
+IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one event: ``ok`` False when a rule refused it; ``text`` is what the person was told."""
+
+    processed: bool
+    ok: bool = True
+    text: str | None = None
+
+
+class Dispatcher:
+    """The one path every inbound event takes, whatever platform it came from."""
+
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], UnitOfWork],
+        org: Org,
+        policy: Policy,
+        intents: IntentRouter,
+        actions: ActionRouter,
+        understand: Understand,
+        channel_for: ChannelFor,
+    ) -> None:
+        self.uow = uow
+        self.org = org
+        self.policy = policy
+        self.intents = intents
+        self.actions = actions
+        self.understand = understand
+        self.channel_for = channel_for
+
+    def ingest(self, event: InboundEvent, *, now: datetime) -> int | None:
+        """Store the event durably (the acknowledgement point); None if it is a duplicate delivery."""
+        with self.uow() as uow:
+            event_id = uow.inbox.add(
+                platform=event.platform, event_key=event.event_key, payload=event.to_dict(), now=now
+            )
+            uow.commit()
+        return event_id
+
+    def process(self, event_id: int, *, now: datetime) -> Outcome:
+        """Handle one stored event exactly once: its effects and its 'done' mark commit together."""
+        for _ in range(3):
+            try:
+                return self._attempt(event_id, now)
+            except ConcurrentUpdate:
+                continue  # someone else changed the form first: the retry sees their change
+            except DomainError as refused:
+                return self._refuse(event_id, refused, now)
+            except Exception as crash:
+                log.exception("inbox event %s failed", event_id)
+                self._fail(event_id, crash, now)
+                return Outcome(processed=False, ok=False, text="系统出错,请稍后再试。")
+        return self._attempt(event_id, now)
+
+    def process_pending(self, *, now: datetime, limit: int = 100) -> int:
+        """Handle events stored but not yet processed (after a crash or a failed attempt)."""
+        with self.uow() as uow:
+            ids = uow.inbox.pending(limit=limit)
+        return sum(1 for i in ids if self.process(i, now=now).processed)
+
+    def _attempt(self, event_id: int, now: datetime) -> Outcome:
+        with self.uow() as uow:
+            stored = uow.inbox.claim(event_id)
+            if stored is None:
+                return Outcome(processed=False)
+            event = InboundEvent.from_dict(stored.payload)
+            ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
+            self._route(ctx)
+            self._write(ctx, event_id, now)
+            uow.inbox.mark_done(event_id, now=now)
+            uow.commit()
+        return Outcome(processed=True)
+
+    def _route(self, ctx: Context) -> None:
+        event = ctx.event
+        if self.org.person(event.user) is None:
+            raise UnknownUser(event.user)
+        if event.click is not None:
+            handler = self.actions.find(event.click.card_id)
+            if handler is None:
+                raise NotFound("这张卡片已无法操作。")
+            handler(ctx)
+        elif event.text and event.text.strip():
+            understood = self.understand(event.text, self.org)
+            intent = self.intents.handlers.get(understood.intent) or self.intents.handlers["unknown"]
+            intent(ctx, understood)
+        elif event.image:
+            ctx.reply(IMAGE_REPLY)
+        else:
+            ctx.reply("暂不支持这种消息。")
+
+    def _refuse(self, event_id: int, refused: DomainError, now: datetime) -> Outcome:
+        """A rule said no: nothing of the attempt is kept; the person is told why, once."""
+        with self.uow() as uow:
+            stored = uow.inbox.claim(event_id)
+            if stored is None:
+                return Outcome(processed=False)
+            event = InboundEvent.from_dict(stored.payload)
+            ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
+            # Refusals always go privately to the person who asked.
+            ctx.send(Recipient.user(event.user), text=refused.message)
+            self._write(ctx, event_id, now)
+            uow.inbox.mark_done(event_id, now=now)
+            uow.commit()
+        return Outcome(processed=True, ok=False, text=refused.message)
+
+    def _fail(self, event_id: int, crash: Exception, now: datetime) -> None:
+        with self.uow() as uow:
+            stored = uow.inbox.claim(event_id)
+            if stored is None:
+                return
+            give_up = stored.attempts + 1 >= MAX_ATTEMPTS
+            uow.inbox.mark_failed(event_id, error=f"{type(crash).__name__}: {crash}", give_up=give_up)
+            if give_up:
+                event = InboundEvent.from_dict(stored.payload)
+                ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
+                ctx.send(Recipient.user(event.user), text="抱歉,这条消息处理失败,已记录并通知管理员。")
+                self._write(ctx, event_id, now)
+            uow.commit()
+
+    def _write(self, ctx: Context, event_id: int, now: datetime) -> None:
+        for i, (to, payload) in enumerate(ctx.outgoing):
+            msg_key = f"in{event_id}:{i}"
+            ctx.uow.outbox.add(OutboundMessage(to, payload, msg_key), channel=self.channel_for(to), now=now)

@@ -1,0 +1,74 @@
+"""Deliver the outbox: lease due rows, send each through its channel's sender, record the result."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from core.messages import Delivery
+from core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+class PermanentDeliveryError(Exception):
+    """The platform will never accept this message (e.g. the recipient does not exist): stop retrying."""
+
+
+class Sender(Protocol):
+    """Sends one rendered message through one platform; raises on failure."""
+
+    def send(self, delivery: Delivery) -> None:
+        """Deliver or raise (PermanentDeliveryError when retrying cannot help)."""
+        ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at 15 minutes: an outage delays messages, never drops them."""
+    return min(timedelta(seconds=5 * 2 ** min(attempts, 20)), MAX_BACKOFF)
+
+
+class OutboxDispatcher:
+    """Sends due outbox rows. Rows are leased in a short transaction, so sending holds no database lock."""
+
+    def __init__(self, *, uow: Callable[[], UnitOfWork], senders: Mapping[str, Sender]) -> None:
+        self.uow = uow
+        self.senders = senders
+
+    def deliver_due(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
+        """One pass; returns what was delivered, in order."""
+        with self.uow() as uow:
+            batch = uow.outbox.claim(now=now, limit=limit, channels=list(self.senders), lease_until=now + LEASE)
+            uow.commit()
+        delivered: list[Delivery] = []
+        for d in batch:
+            error: str | None = None
+            permanent = False
+            try:
+                self.senders[d.channel].send(d)
+            except PermanentDeliveryError as e:
+                error, permanent = f"permanent: {e}", True
+            except Exception as e:
+                error = f"{type(e).__name__}: {e}"
+            with self.uow() as uow:
+                if error is None:
+                    uow.outbox.mark_sent(d.id, now=now)
+                    delivered.append(d)
+                else:
+                    log.warning("outbox %s to %s failed (attempt %s): %s", d.id, d.recipient, d.attempts + 1, error)
+                    retry = None if permanent else now + backoff(d.attempts)
+                    uow.outbox.mark_failed(d.id, now=now, error=error, retry_at=retry)
+                uow.commit()
+        return delivered
+
+    def drain(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Deliver until nothing is due at ``now`` (failed rows wait for their retry time)."""
+        out: list[Delivery] = []
+        while batch := self.deliver_due(now=now, limit=limit):
+            out += batch
+        return out

@@ -1,0 +1,52 @@
+"""``help``, ``cancel`` and ``unknown``: short answers that tell people what Kesu can do."""
+
+from __future__ import annotations
+
+from bot.context import Context, IntentRouter, Understood
+from core import complaint as c
+from core import services
+
+router = IntentRouter()
+
+HELP = (
+    "我是客诉助手 Kesu,可以这样用:\n"
+    "· 登记客诉:明辉电子投诉X200外壳划伤,200个,急\n"
+    "· 查进度:KS-202611-0001 进度\n"
+    "· 取消草稿:取消\n"
+    "卡片上的按钮一点即可处理。"
+)
+
+
+@router.intent("help")
+def help_(ctx: Context, understood: Understood) -> None:
+    """What Kesu understands."""
+    ctx.reply(HELP)
+
+
+@router.intent("unknown")
+def unknown(ctx: Context, understood: Understood) -> None:
+    """Not a complaint: say so briefly and show how to log one."""
+    ctx.reply("没太明白。如果是客诉,请说客户、产品、问题和数量,例如:明辉电子投诉X200外壳划伤,200个。发「帮助」看用法。")
+
+
+@router.intent("cancel")
+def cancel(ctx: Context, understood: Understood) -> None:
+    """Drop the sender's newest draft, if any."""
+    drafts = ctx.uow.complaints.open_drafts(ctx.event.user)
+    if not drafts:
+        ctx.reply("没有可以取消的草稿。")
+        return
+    draft = drafts[0]
+    assert draft.id is not None
+    services.act(
+        ctx.uow,
+        org=ctx.org,
+        policy=ctx.policy,
+        user_id=ctx.event.user,
+        form_id=draft.id,
+        card_version=draft.version,
+        action=c.Action.CANCEL,
+        values={},
+        now=ctx.now,
+    )
+    ctx.reply("草稿已取消。")

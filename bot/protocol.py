@@ -1,0 +1,117 @@
+"""The neutral language between platform adapters and the bot: inbound events and cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Click:
+    """A tap on a card button, with whatever the person typed into the card's inputs."""
+
+    card_id: str
+    action: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing a person did on a platform: typed text, sent a photo, or tapped a card.
+
+    ``user`` is the person id in config (adapters translate platform ids); ``event_key`` is the
+    platform's own id for the delivery, so a redelivery is recognised as a duplicate.
+    """
+
+    platform: str
+    event_key: str
+    user: str
+    at: datetime
+    chat: str | None = None
+    text: str | None = None
+    image: str | None = None
+    click: Click | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON for the inbox."""
+        return {
+            "platform": self.platform,
+            "event_key": self.event_key,
+            "user": self.user,
+            "at": self.at.isoformat(),
+            "chat": self.chat,
+            "text": self.text,
+            "image": self.image,
+            "click": None
+            if self.click is None
+            else {"card_id": self.click.card_id, "action": self.click.action, "values": dict(self.click.values)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InboundEvent:
+        """Back from inbox JSON."""
+        click = data.get("click")
+        return cls(
+            platform=data["platform"],
+            event_key=data["event_key"],
+            user=data["user"],
+            at=datetime.fromisoformat(data["at"]),
+            chat=data.get("chat"),
+            text=data.get("text"),
+            image=data.get("image"),
+            click=None
+            if click is None
+            else Click(card_id=click["card_id"], action=click["action"], values=dict(click.get("values") or {})),
+        )
+
+
+@dataclass(frozen=True)
+class CardField:
+    """A label and its value, shown as one line."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; ``id`` is what comes back in a Click."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Input:
+    """A text input on a card; its value comes back in ``Click.values[name]``."""
+
+    name: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    """A platform-neutral card. Its ``id`` names the record and the version it was made from."""
+
+    id: str
+    title: str
+    fields: tuple[CardField, ...] = ()
+    actions: tuple[Button, ...] = ()
+    inputs: tuple[Input, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The neutral JSON every adapter renders from (and the local channel prints)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "fields": [{"label": f.label, "value": f.value} for f in self.fields],
+            "actions": [{"id": a.id, "label": a.label} for a in self.actions],
+            "inputs": [{"name": i.name, "label": i.label, "required": i.required} for i in self.inputs],
+        }
+
+
+def message_payload(*, text: str | None = None, card: Card | None = None) -> dict[str, Any]:
+    """The outbox payload: a text, a card, or both."""
+    return {"text": text, "card": card.to_dict() if card else None}

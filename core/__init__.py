@@ -1,0 +1,1 @@
+"""Kesu domain: the complaint procedure as pure rules (standard library only)."""

@@ -1,0 +1,470 @@
+"""The customer feedback form (客户反馈处理单) and its states and transitions (PROCEDURE §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from core.clocks import ClockName
+from core.errors import MissingFields, NotAllowed, StaleCard
+from core.org import Org, Person, Role
+
+
+class State(StrEnum):
+    """Where a form is in the procedure."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # waiting for QA's validity check
+    ASSIGNED = "assigned"  # valid; the responsible department must respond
+    RESPONDED = "responded"  # department answered; QA verifies effectiveness
+    VERIFIED = "verified"  # effective; sales reports to the customer
+    REPORTED = "reported"  # reported; waiting for the customer's acceptance
+    INVALID = "invalid"  # customer-caused or misdirected; sales explains to the customer
+    CLOSED = "closed"
+    CANCELLED = "cancelled"  # a draft the sales person dropped
+
+
+STATE_LABELS: dict[State, str] = {
+    State.DRAFT: "草稿",
+    State.SUBMITTED: "待品质确认",
+    State.ASSIGNED: "待责任部门处理",
+    State.RESPONDED: "待品质验证",
+    State.VERIFIED: "待回复客户",
+    State.REPORTED: "待客户确认",
+    State.INVALID: "非我方责任,待向客户说明",
+    State.CLOSED: "已结案",
+    State.CANCELLED: "已取消",
+}
+
+OPEN_STATES = frozenset(
+    {State.SUBMITTED, State.ASSIGNED, State.RESPONDED, State.VERIFIED, State.REPORTED, State.INVALID}
+)
+
+
+class Severity(StrEnum):
+    """急件 or 普通件."""
+
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+SEVERITY_LABELS = {Severity.URGENT: "急件", Severity.NORMAL: "普通件"}
+
+
+class Resolution(StrEnum):
+    """How a closed form ended."""
+
+    RESOLVED = "resolved"
+    CUSTOMER_CAUSED = "customer_caused"
+    MISDIRECTED = "misdirected"
+
+
+RESOLUTION_LABELS = {
+    Resolution.RESOLVED: "已解决,客户确认",
+    Resolution.CUSTOMER_CAUSED: "客户原因(使用不当)",
+    Resolution.MISDIRECTED: "误投",
+}
+
+
+class Action(StrEnum):
+    """Every step a person can take on a form; the card button ids."""
+
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    VALID = "valid"
+    CUSTOMER_CAUSED = "customer_caused"
+    MISDIRECTED = "misdirected"
+    RESPOND = "respond"
+    EFFECTIVE = "effective"
+    NOT_EFFECTIVE = "not_effective"
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not_accepted"
+    EXPLAINED = "explained"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.CONFIRM: "提交",
+    Action.CANCEL: "取消",
+    Action.VALID: "有效,指派部门",
+    Action.CUSTOMER_CAUSED: "客户原因",
+    Action.MISDIRECTED: "误投",
+    Action.RESPOND: "提交对策",
+    Action.EFFECTIVE: "验证有效",
+    Action.NOT_EFFECTIVE: "无效,退回部门",
+    Action.REPORTED: "已回复客户",
+    Action.ACCEPTED: "客户已确认接收",
+    Action.NOT_ACCEPTED: "客户不接受",
+    Action.EXPLAINED: "已向客户说明",
+}
+
+# Fields a complaint needs before it can be submitted; the rest are optional.
+REQUIRED_DETAILS = ("customer", "product", "defect", "quantity")
+DETAIL_LABELS: dict[str, str] = {
+    "customer": "客户",
+    "product": "产品/型号",
+    "defect": "不良描述",
+    "quantity": "数量",
+    "severity": "紧急程度",
+    "order_no": "订单号",
+    "contact": "客户联系人",
+    "received_via": "接收方式",
+}
+RESPONSE_LABELS: dict[str, str] = {
+    "containment": "紧急对策(围堵)",
+    "root_cause": "根本原因",
+    "corrective": "纠正措施(长久对策)",
+    "preventive": "预防措施(类似产品)",
+}
+REQUIRED_RESPONSE = ("containment", "root_cause", "corrective")
+
+
+@dataclass(frozen=True)
+class Details:
+    """What sales wrote down about the complaint."""
+
+    customer: str | None = None
+    product: str | None = None
+    defect: str | None = None
+    quantity: int | None = None
+    severity: Severity = Severity.NORMAL
+    order_no: str | None = None
+    contact: str | None = None
+    received_via: str | None = None
+
+    def missing(self) -> tuple[str, ...]:
+        """Required fields still empty, in asking order."""
+        return tuple(name for name in REQUIRED_DETAILS if getattr(self, name) in (None, ""))
+
+    def merged(self, values: dict[str, str]) -> Details:
+        """These details with ``values`` (as typed in card inputs) filled in; blank values are ignored."""
+        changes: dict[str, Any] = {}
+        for name, raw in values.items():
+            value = raw.strip()
+            if name not in DETAIL_LABELS or not value:
+                continue
+            if name == "quantity":
+                try:
+                    qty = int(value)
+                except ValueError:
+                    raise MissingFields(f"数量要填正整数,收到的是「{value}」。", ("quantity",)) from None
+                if qty <= 0:
+                    raise MissingFields("数量要大于 0。", ("quantity",))
+                changes[name] = qty
+            elif name == "severity":
+                changes[name] = parse_severity(value)
+            else:
+                changes[name] = value
+        return replace(self, **changes)
+
+
+def parse_severity(value: str) -> Severity:
+    """Accepts urgent/normal or 急/急件/普通."""
+    v = value.strip().lower()
+    if v in ("urgent", "急", "急件", "加急", "紧急"):
+        return Severity.URGENT
+    if v in ("normal", "普通", "普通件", "一般"):
+        return Severity.NORMAL
+    raise MissingFields(f"紧急程度只能是「急件」或「普通件」,收到的是「{value}」。", ("severity",))
+
+
+@dataclass(frozen=True)
+class DeptResponse:
+    """The responsible department's answer (one per round)."""
+
+    containment: str
+    root_cause: str
+    corrective: str
+    preventive: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A running deadline on a form; ``met_at`` is set when the step it guards is done."""
+
+    name: ClockName
+    due_at: datetime
+    met_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a form: the audit entry and the trigger for messages."""
+
+    action: Action
+    actor: str
+    at: datetime
+    before: State
+    after: State
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A customer feedback form. Transitions return a new Complaint; the caller stores it and its event."""
+
+    id: int | None
+    owner: str  # the sales person who logged it
+    created_at: datetime
+    details: Details
+    state: State = State.DRAFT
+    version: int = 1
+    number: str | None = None
+    submitted_at: datetime | None = None
+    qa_owner: str | None = None
+    department: str | None = None
+    round: int = 0  # department rounds: +1 each time the form goes (back) to the department
+    response: DeptResponse | None = None
+    qa_comment: str | None = None
+    invalid_reason: str | None = None
+    resolution: Resolution | None = None
+    customer_note: str | None = None
+    closed_at: datetime | None = None
+    clocks: tuple[Clock, ...] = ()
+    last_action: Action | None = None
+    last_actor: str | None = None
+    last_at: datetime | None = None
+    events: tuple[Event, ...] = field(default=(), compare=False)  # new since loaded: what to audit
+
+    @property
+    def label(self) -> str:
+        """The number once issued, otherwise '草稿'."""
+        return self.number or "草稿"
+
+    def clock(self, name: ClockName) -> Clock | None:
+        """The clock called ``name``, if running on this form."""
+        return next((c for c in self.clocks if c.name == name), None)
+
+    def _meet(self, names: tuple[ClockName, ...], now: datetime) -> tuple[Clock, ...]:
+        return tuple(replace(c, met_at=now) if c.name in names and c.met_at is None else c for c in self.clocks)
+
+    def _to(
+        self, state: State, action: Action, actor: Person, now: datetime, note: str | None = None, **changes: Any
+    ) -> Complaint:
+        event = Event(action=action, actor=actor.id, at=now, before=self.state, after=state, note=note)
+        return replace(
+            self,
+            state=state,
+            version=self.version + 1,
+            last_action=action,
+            last_actor=actor.id,
+            last_at=now,
+            events=(*self.events, event),
+            **changes,
+        )
+
+
+def require_open_card(form: Complaint, card_version: int, org: Org, tz: tzinfo) -> None:
+    """A click on a card is valid only while the form is still at the version the card was sent at."""
+    if card_version != form.version:
+        who = ""
+        if form.last_action and form.last_at:
+            at = form.last_at.astimezone(tz)
+            who = f",已被{org.name_of(form.last_actor)}于 {at:%m-%d %H:%M} {ACTION_LABELS[form.last_action]}"
+        raise StaleCard(f"此卡片已失效{who}。{form.label} 当前状态:{STATE_LABELS[form.state]}。")
+
+
+def _need(values: dict[str, str], names: tuple[str, ...], labels: dict[str, str]) -> dict[str, str]:
+    got = {n: values.get(n, "").strip() for n in names}
+    missing = tuple(n for n, v in got.items() if not v)
+    if missing:
+        raise MissingFields("请填写:" + "、".join(labels[n] for n in missing) + "。", missing)
+    return got
+
+
+def _require_state(form: Complaint, *states: State) -> None:
+    if form.state not in states:
+        raise StaleCard(f"{form.label} 当前状态为「{STATE_LABELS[form.state]}」,不能执行此操作。")
+
+
+def _require_role(actor: Person, *roles: Role, what: str) -> None:
+    if not actor.has_any(*roles):
+        raise NotAllowed(f"您没有权限{what}。")
+
+
+QA_ROLES = (Role.QA, Role.QA_MANAGER)
+COMMENT_LABEL = {"comment": "意见/原因", "reason": "原因", "department": "责任部门"}
+
+
+def decide(
+    form: Complaint,
+    *,
+    action: Action,
+    actor: Person,
+    values: dict[str, str],
+    org: Org,
+    now: datetime,
+) -> Complaint:
+    """Apply one step of the procedure, checking state, role and assignee; raises a DomainError if not allowed.
+
+    Submitting a draft (CONFIRM) is done by ``submit`` since it needs a number and clocks.
+    """
+    if action is Action.CANCEL:
+        _require_state(form, State.DRAFT)
+        require_owner(form, actor, "取消这张草稿")
+        return form._to(State.CANCELLED, action, actor, now, closed_at=now)
+    if action in (Action.VALID, Action.CUSTOMER_CAUSED, Action.MISDIRECTED):
+        _require_state(form, State.SUBMITTED)
+        _require_role(actor, *QA_ROLES, what="做有效性确认(需要品质部)")
+        if action is Action.VALID:
+            key = _need(values, ("department",), COMMENT_LABEL)["department"]
+            dept = org.department(key)
+            if dept is None:
+                names = "、".join(d.name for d in org.departments)
+                raise MissingFields(f"没有「{key}」这个部门,可选:{names}。", ("department",))
+            return form._to(
+                State.ASSIGNED,
+                action,
+                actor,
+                now,
+                note=f"指派 {dept.name}",
+                qa_owner=actor.id,
+                department=dept.id,
+                round=form.round + 1,
+            )
+        reason = _need(values, ("reason",), COMMENT_LABEL)["reason"]
+        return form._to(
+            State.INVALID,
+            action,
+            actor,
+            now,
+            note=reason,
+            qa_owner=actor.id,
+            invalid_reason=reason,
+            resolution=Resolution(action.value),
+            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
+        )
+    if action is Action.RESPOND:
+        _require_state(form, State.ASSIGNED)
+        if actor.department != form.department and not actor.has_any(*QA_ROLES):
+            dept = org.department(form.department or "")
+            raise NotAllowed(f"此单指派给{dept.name if dept else form.department},只有该部门的人可以提交对策。")
+        got = _need(values, REQUIRED_RESPONSE, RESPONSE_LABELS)
+        response = DeptResponse(
+            containment=got["containment"],
+            root_cause=got["root_cause"],
+            corrective=got["corrective"],
+            preventive=values.get("preventive", "").strip() or None,
+            by=actor.id,
+            at=now,
+        )
+        return form._to(
+            State.RESPONDED,
+            action,
+            actor,
+            now,
+            response=response,
+            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
+        )
+    if action in (Action.EFFECTIVE, Action.NOT_EFFECTIVE):
+        _require_state(form, State.RESPONDED)
+        _require_role(actor, *QA_ROLES, what="验证对策效果(需要品质部)")
+        if action is Action.EFFECTIVE:
+            return form._to(
+                State.VERIFIED,
+                action,
+                actor,
+                now,
+                qa_comment=values.get("comment", "").strip() or None,
+                clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), now),
+            )
+        comment = _need(values, ("comment",), COMMENT_LABEL)["comment"]
+        return form._to(State.ASSIGNED, action, actor, now, note=comment, qa_comment=comment, round=form.round + 1)
+    if action is Action.REPORTED:
+        _require_state(form, State.VERIFIED)
+        require_owner(form, actor, "登记回复客户")
+        return form._to(State.REPORTED, action, actor, now, note=values.get("note", "").strip() or None)
+    if action in (Action.ACCEPTED, Action.NOT_ACCEPTED):
+        _require_state(form, State.REPORTED)
+        require_owner(form, actor, "登记客户确认")
+        if action is Action.ACCEPTED:
+            note = values.get("note", "").strip() or None
+            return form._to(
+                State.CLOSED,
+                action,
+                actor,
+                now,
+                note=note,
+                customer_note=note,
+                resolution=Resolution.RESOLVED,
+                closed_at=now,
+            )
+        comment = _need(values, ("comment",), COMMENT_LABEL)["comment"]
+        return form._to(State.ASSIGNED, action, actor, now, note=comment, customer_note=comment, round=form.round + 1)
+    if action is Action.EXPLAINED:
+        _require_state(form, State.INVALID)
+        require_owner(form, actor, "登记已向客户说明")
+        return form._to(State.CLOSED, action, actor, now, note=values.get("note", "").strip() or None, closed_at=now)
+    raise NotAllowed("未知操作。")
+
+
+def require_owner(form: Complaint, actor: Person, what: str) -> None:
+    """Steps that belong to the sales person who logged the form."""
+    if actor.id != form.owner:
+        raise NotAllowed(f"只有本单业务员可以{what}。")
+
+
+def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks: tuple[Clock, ...]) -> Complaint:
+    """A complete draft becomes a numbered form waiting for QA; its clocks start now."""
+    _require_state(form, State.DRAFT)
+    require_owner(form, actor, "提交这张草稿")
+    missing = form.details.missing()
+    if missing:
+        raise MissingFields("还缺:" + "、".join(DETAIL_LABELS[n] for n in missing) + "。", missing)
+    return form._to(
+        State.SUBMITTED, Action.CONFIRM, actor, now, note=number, number=number, submitted_at=now, clocks=clocks
+    )
+
+
+def new_draft(*, owner: Person, details: Details, now: datetime) -> Complaint:
+    """A draft logged by a sales person (any role may log what a customer said; sales usually do)."""
+    return Complaint(id=None, owner=owner.id, created_at=now, details=details)
+
+
+def allowed_actions(form: Complaint) -> tuple[Action, ...]:
+    """The buttons the next actor gets in the current state."""
+    return {
+        State.DRAFT: (Action.CONFIRM, Action.CANCEL),
+        State.SUBMITTED: (Action.VALID, Action.CUSTOMER_CAUSED, Action.MISDIRECTED),
+        State.ASSIGNED: (Action.RESPOND,),
+        State.RESPONDED: (Action.EFFECTIVE, Action.NOT_EFFECTIVE),
+        State.VERIFIED: (Action.REPORTED,),
+        State.REPORTED: (Action.ACCEPTED, Action.NOT_ACCEPTED),
+        State.INVALID: (Action.EXPLAINED,),
+    }.get(form.state, ())
+
+
+def snapshot(form: Complaint) -> dict[str, Any]:
+    """A flat JSON-able view of a form's business fields, for audit before/after."""
+    d = form.details
+    snap: dict[str, Any] = {
+        "state": form.state.value,
+        "number": form.number,
+        "customer": d.customer,
+        "product": d.product,
+        "defect": d.defect,
+        "quantity": d.quantity,
+        "severity": d.severity.value,
+        "order_no": d.order_no,
+        "contact": d.contact,
+        "department": form.department,
+        "qa_owner": form.qa_owner,
+        "round": form.round,
+        "qa_comment": form.qa_comment,
+        "invalid_reason": form.invalid_reason,
+        "resolution": form.resolution.value if form.resolution else None,
+        "customer_note": form.customer_note,
+    }
+    if form.response is not None:
+        r = form.response
+        snap |= {
+            "containment": r.containment,
+            "root_cause": r.root_cause,
+            "corrective": r.corrective,
+            "preventive": r.preventive,
+        }
+    return snap

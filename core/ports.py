@@ -1,0 +1,128 @@
+"""Ports the domain needs from storage: repositories and the unit of work (implemented in ``storage``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from core.audit import AuditEntry
+from core.complaint import Complaint
+from core.messages import Delivery, InboxEvent, OutboundMessage
+
+
+class ComplaintRepository(Protocol):
+    """Complaint forms."""
+
+    def add(self, form: Complaint) -> Complaint:
+        """Store a new form; returns it with its id."""
+        ...
+
+    def get(self, form_id: int) -> Complaint | None:
+        """A form by id."""
+        ...
+
+    def by_number(self, number: str) -> Complaint | None:
+        """A form by its KS number."""
+        ...
+
+    def save(self, form: Complaint, *, expected_version: int) -> None:
+        """Write ``form`` if the stored version is still ``expected_version``; else raise ConcurrentUpdate."""
+        ...
+
+    def open_drafts(self, owner: str) -> Sequence[Complaint]:
+        """A person's drafts, newest first."""
+        ...
+
+    def open_forms(self) -> Sequence[Complaint]:
+        """Every submitted form that is not closed."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only audit trail."""
+
+    def append(self, entry: AuditEntry) -> None:
+        """Add one entry (entries are never changed or removed)."""
+        ...
+
+    def history(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
+        """Entries of one record, oldest first."""
+        ...
+
+
+class Counters(Protocol):
+    """Gap-free sequence numbers, allocated inside the caller's transaction."""
+
+    def next(self, key: str) -> int:
+        """The next number for ``key`` (1, 2, 3 …); rolled back with the transaction."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages waiting to be delivered."""
+
+    def add(self, message: OutboundMessage, *, channel: str, now: datetime) -> bool:
+        """Queue a message; False if its key was already queued (nothing written)."""
+        ...
+
+    def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
+        """Due rows for ``channels``, leased until ``lease_until`` so no other worker takes them meanwhile."""
+        ...
+
+    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
+        """Delivered."""
+        ...
+
+    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None) -> None:
+        """Failed: retry at ``retry_at``, or give up (dead) when None."""
+        ...
+
+
+class Inbox(Protocol):
+    """Inbound events, stored once before they are acknowledged."""
+
+    def add(self, *, platform: str, event_key: str, payload: dict[str, Any], now: datetime) -> int | None:
+        """Store an event; None when (platform, event_key) is already stored (a duplicate delivery)."""
+        ...
+
+    def claim(self, event_id: int) -> InboxEvent | None:
+        """Lock a pending event for processing; None if it is done or another worker holds it."""
+        ...
+
+    def pending(self, *, limit: int) -> Sequence[int]:
+        """Ids of events not yet processed, oldest first."""
+        ...
+
+    def mark_done(self, event_id: int, *, now: datetime) -> None:
+        """Processed (in the same transaction as its effects)."""
+        ...
+
+    def mark_failed(self, event_id: int, *, error: str, give_up: bool) -> None:
+        """Processing raised: pending for a later retry, or 'failed' for good when ``give_up``."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories: ``with uow: ...; uow.commit()``."""
+
+    complaints: ComplaintRepository
+    audit: AuditLog
+    counters: Counters
+    outbox: Outbox
+    inbox: Inbox
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything done in this unit durable at once."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard everything done in this unit."""
+        ...

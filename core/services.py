@@ -1,0 +1,139 @@
+"""Use cases: each runs inside the caller's unit of work, checks the rules and appends the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core import complaint as c
+from core.audit import AuditEntry, diff
+from core.clocks import Calendar, ClockName, ClockPolicy, due_at
+from core.errors import NotAllowed, NotFound, UnknownUser
+from core.org import Org, Person, Role
+from core.ports import UnitOfWork
+
+LOGGING_ROLES = (Role.SALES, Role.CS_MANAGER)
+AUDIT_ENTITY = "complaint"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configured rules that are numbers, not code: clocks, calendar and timezone."""
+
+    clocks: dict[ClockName, ClockPolicy]
+    calendar: Calendar
+    tz: ZoneInfo
+
+
+def person(org: Org, user_id: str) -> Person:
+    """The configured person behind a chat user id; UnknownUser otherwise."""
+    p = org.person(user_id)
+    if p is None:
+        raise UnknownUser(user_id)
+    return p
+
+
+def _audit(uow: UnitOfWork, before: c.Complaint | None, after: c.Complaint) -> None:
+    assert after.id is not None
+    old = c.snapshot(before) if before else {}
+    for event in after.events[len(before.events) if before else 0 :]:
+        b, a = diff(old, c.snapshot(after))
+        uow.audit.append(
+            AuditEntry(
+                entity=AUDIT_ENTITY,
+                entity_id=str(after.id),
+                action=event.action.value,
+                actor=event.actor,
+                at=event.at,
+                before=b,
+                after=a,
+                note=event.note,
+            )
+        )
+
+
+def _store(uow: UnitOfWork, before: c.Complaint, after: c.Complaint) -> c.Complaint:
+    uow.complaints.save(after, expected_version=before.version)
+    _audit(uow, before, after)
+    return after
+
+
+def log_complaint(uow: UnitOfWork, *, org: Org, user_id: str, details: c.Details, now: datetime) -> c.Complaint:
+    """Sales logs a complaint: it becomes a draft for them to confirm."""
+    actor = person(org, user_id)
+    if not actor.has_any(*LOGGING_ROLES):
+        raise NotAllowed("只有业务员(销售)可以登记客诉。")
+    form = uow.complaints.add(c.new_draft(owner=actor, details=details, now=now))
+    uow.audit.append(
+        AuditEntry(
+            entity=AUDIT_ENTITY,
+            entity_id=str(form.id),
+            action="draft",
+            actor=actor.id,
+            at=now,
+            before={},
+            after=c.snapshot(form),
+        )
+    )
+    return form
+
+
+def load(uow: UnitOfWork, form_id: int) -> c.Complaint:
+    """A form by id; NotFound if it does not exist."""
+    form = uow.complaints.get(form_id)
+    if form is None:
+        raise NotFound("找不到这张单据,卡片可能已失效。")
+    return form
+
+
+def find(uow: UnitOfWork, number: str) -> c.Complaint:
+    """A form by its KS number; NotFound with a readable sentence otherwise."""
+    form = uow.complaints.by_number(number)
+    if form is None:
+        raise NotFound(f"没有找到 {number},请检查编号。")
+    return form
+
+
+def number_for(now: datetime, tz: ZoneInfo, seq: int) -> str:
+    """KS-YYYYMM-NNNN, the month taken in the factory's timezone."""
+    return f"KS-{now.astimezone(tz):%Y%m}-{seq:04d}"
+
+
+def act(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    policy: Policy,
+    user_id: str,
+    form_id: int,
+    card_version: int,
+    action: c.Action,
+    values: dict[str, str],
+    now: datetime,
+) -> tuple[c.Complaint, c.Complaint]:
+    """One tap on a form's card. Returns (before, after); raises a DomainError and changes nothing if refused."""
+    actor = person(org, user_id)
+    form = load(uow, form_id)
+    c.require_open_card(form, card_version, org, policy.tz)
+    if action is c.Action.CONFIRM:
+        c.require_owner(form, actor, "提交这张草稿")
+        filled = replace(form, details=form.details.merged(values))
+        missing = filled.details.missing()
+        if missing:  # checked before a number is allocated: a refused submit uses up no number
+            c.submit(filled, actor=actor, number="", now=now, clocks=())
+        seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
+        clocks = start_clocks(filled, policy=policy, now=now)
+        after = c.submit(filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks)
+    else:
+        after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
+    return form, _store(uow, form, after)
+
+
+def start_clocks(form: c.Complaint, *, policy: Policy, now: datetime) -> tuple[c.Clock, ...]:
+    """First response (to the customer) and handling (urgent or normal), both from receipt."""
+    handling = ClockName.URGENT if form.details.severity is c.Severity.URGENT else ClockName.NORMAL
+    return tuple(
+        c.Clock(name, due_at(now, policy.clocks[name], calendar=policy.calendar, tz=policy.tz))
+        for name in (ClockName.FIRST_RESPONSE, handling)
+    )

@@ -1,0 +1,129 @@
+"""SQLModel tables (``*Row``); the domain never sees them: ``storage.mappers`` translates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Aware datetimes stored as naive UTC on every database, read back as aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+
+
+class ComplaintRow(SQLModel, table=True):
+    """客户反馈处理单."""
+
+    __tablename__ = "complaint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str | None = Field(default=None, unique=True, max_length=20)
+    owner: str = Field(index=True, max_length=64)
+    state: str = Field(index=True, max_length=20)
+    version: int
+    created_at: datetime = _ts()
+    submitted_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    customer: str | None = Field(default=None, index=True, max_length=200)
+    product: str | None = Field(default=None, max_length=200)
+    severity: str = Field(max_length=10)
+    department: str | None = Field(default=None, max_length=64)
+    qa_owner: str | None = Field(default=None, max_length=64)
+    round: int = 0
+    resolution: str | None = Field(default=None, max_length=20)
+    last_action: str | None = Field(default=None, max_length=32)
+    last_actor: str | None = Field(default=None, max_length=64)
+    last_at: datetime | None = _ts(nullable=True)
+    data: dict[str, Any] = _json()  # details, response, comments and clocks
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only audit trail (database triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    at: datetime = _ts()
+    before: dict[str, Any] = _json()
+    after: dict[str, Any] = _json()
+    note: str | None = None
+
+
+class CounterRow(SQLModel, table=True):
+    """Per-key sequence (e.g. KS-202611): the last number handed out."""
+
+    __tablename__ = "counter"
+
+    key: str = Field(primary_key=True, max_length=32)
+    value: int
+
+
+class InboxRow(SQLModel, table=True):
+    """Every accepted inbound event, stored once before it is acknowledged."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        sa.UniqueConstraint("platform", "event_key", name="uq_inbox_event"),
+        sa.Index("ix_inbox_pending", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_key: str = Field(max_length=200)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    received_at: datetime = _ts()
+    processed_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = None
+
+
+class OutboxRow(SQLModel, table=True):
+    """Messages to people, written in the transaction that caused them; sent by the dispatcher."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    channel: str = Field(max_length=16)
+    recipient_kind: str = Field(max_length=8)
+    recipient_id: str = Field(max_length=64)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = 0
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = None

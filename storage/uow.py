@@ -1,0 +1,307 @@
+"""Repositories and the unit of work over one SQLAlchemy session (implements ``core.ports``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, col, select
+
+from core.audit import AuditEntry
+from core.complaint import OPEN_STATES, Complaint, State
+from core.errors import ConcurrentUpdate
+from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
+from storage.mappers import complaint_from_row, complaint_to_row
+from storage.tables import AuditRow, ComplaintRow, CounterRow, InboxRow, OutboxRow
+
+
+def _upsert(session: Session) -> Any:
+    """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+class SqlComplaints:
+    """Complaint forms in the ``complaint`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, form: Complaint) -> Complaint:
+        row = complaint_to_row(form)
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return replace(form, id=row.id)
+
+    def get(self, form_id: int) -> Complaint | None:
+        row = self.session.get(ComplaintRow, form_id, populate_existing=True)
+        return complaint_from_row(row) if row else None
+
+    def by_number(self, number: str) -> Complaint | None:
+        row = self.session.exec(select(ComplaintRow).where(ComplaintRow.number == number)).first()
+        return complaint_from_row(row) if row else None
+
+    def save(self, form: Complaint, *, expected_version: int) -> None:
+        assert form.id is not None
+        values = complaint_to_row(form).model_dump(exclude={"id"})
+        result = self.session.execute(
+            sa.update(ComplaintRow)
+            .where(col(ComplaintRow.id) == form.id, col(ComplaintRow.version) == expected_version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"complaint {form.id} changed since version {expected_version}")
+
+    def open_drafts(self, owner: str) -> Sequence[Complaint]:
+        rows = self.session.exec(
+            select(ComplaintRow)
+            .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
+            .order_by(col(ComplaintRow.id).desc())
+        ).all()
+        return [complaint_from_row(r) for r in rows]
+
+    def open_forms(self) -> Sequence[Complaint]:
+        rows = self.session.exec(
+            select(ComplaintRow)
+            .where(col(ComplaintRow.state).in_([s.value for s in OPEN_STATES]))
+            .order_by(col(ComplaintRow.id))
+        ).all()
+        return [complaint_from_row(r) for r in rows]
+
+
+class SqlAudit:
+    """The append-only ``audit_log`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, entry: AuditEntry) -> None:
+        self.session.add(
+            AuditRow(
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                action=entry.action,
+                actor=entry.actor,
+                at=entry.at,
+                before=entry.before,
+                after=entry.after,
+                note=entry.note,
+            )
+        )
+
+    def history(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
+        self.session.flush()
+        rows = self.session.exec(
+            select(AuditRow)
+            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+            .order_by(col(AuditRow.id))
+        ).all()
+        return [
+            AuditEntry(
+                entity=r.entity,
+                entity_id=r.entity_id,
+                action=r.action,
+                actor=r.actor,
+                at=r.at,
+                before=r.before,
+                after=r.after,
+                note=r.note,
+            )
+            for r in rows
+        ]
+
+
+class SqlCounters:
+    """Sequences in the ``counter`` table: one atomic upsert, locked until the transaction ends."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next(self, key: str) -> int:
+        table = CounterRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(key=key, value=1)
+            .on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1})
+            .returning(table.c.value)
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+
+class SqlOutbox:
+    """The transactional outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboundMessage, *, channel: str, now: datetime) -> bool:
+        table = OutboxRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(
+                key=message.key,
+                channel=channel,
+                recipient_kind=message.recipient.kind.value,
+                recipient_id=message.recipient.id,
+                payload=message.payload,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        result = self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
+        rows = self.session.exec(
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == "pending",
+                col(OutboxRow.next_attempt_at) <= now,
+                col(OutboxRow.channel).in_(list(channels)),
+            )
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if rows:
+            self.session.execute(
+                sa.update(OutboxRow)
+                .where(col(OutboxRow.id).in_([r.id for r in rows]))
+                .values(next_attempt_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+        return [
+            Delivery(
+                id=r.id or 0,
+                channel=r.channel,
+                recipient=Recipient(RecipientKind(r.recipient_kind), r.recipient_id),
+                payload=r.payload,
+                key=r.key,
+                attempts=r.attempts,
+            )
+            for r in rows
+        ]
+
+    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
+        self.session.execute(
+            sa.update(OutboxRow)
+            .where(col(OutboxRow.id) == delivery_id)
+            .values(status="sent", sent_at=now, attempts=OutboxRow.attempts + 1)
+        )
+
+    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values["next_attempt_at"] = retry_at
+        self.session.execute(sa.update(OutboxRow).where(col(OutboxRow.id) == delivery_id).values(**values))
+
+
+class SqlInbox:
+    """The durable inbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, platform: str, event_key: str, payload: dict[str, Any], now: datetime) -> int | None:
+        table = InboxRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(
+                platform=platform,
+                event_key=event_key,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+            .returning(table.c.id)
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def claim(self, event_id: int) -> InboxEvent | None:
+        row = self.session.exec(
+            select(InboxRow)
+            .where(InboxRow.id == event_id, InboxRow.status == "pending")
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is None or row.id is None:
+            return None
+        return InboxEvent(
+            id=row.id,
+            platform=row.platform,
+            event_key=row.event_key,
+            payload=row.payload,
+            received_at=row.received_at,
+            attempts=row.attempts,
+        )
+
+    def pending(self, *, limit: int) -> Sequence[int]:
+        ids = self.session.exec(
+            select(InboxRow.id).where(InboxRow.status == "pending").order_by(col(InboxRow.id)).limit(limit)
+        ).all()
+        return [i for i in ids if i is not None]
+
+    def mark_done(self, event_id: int, *, now: datetime) -> None:
+        self.session.execute(
+            sa.update(InboxRow)
+            .where(col(InboxRow.id) == event_id)
+            .values(status="done", processed_at=now, attempts=InboxRow.attempts + 1)
+        )
+
+    def mark_failed(self, event_id: int, *, error: str, give_up: bool) -> None:
+        self.session.execute(
+            sa.update(InboxRow)
+            .where(col(InboxRow.id) == event_id)
+            .values(
+                attempts=InboxRow.attempts + 1,
+                last_error=error[:2000],
+                status="failed" if give_up else "pending",
+            )
+        )
+
+
+class SqlUnitOfWork:
+    """One session, one transaction; rolled back unless ``commit()`` was called."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self.complaints = SqlComplaints(self.session)
+        self.audit = SqlAudit(self.session)
+        self.counters = SqlCounters(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.inbox = SqlInbox(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine`` that keep loaded values after commit."""
+    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
