@@ -425,7 +425,7 @@ _DEMO: dict[str, Any] = {
         {"id": "sales1", "name": "张伟", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
         {"id": "sales2", "name": "李娜", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
         {"id": "qa1", "name": "王芳", "roles": ["qa"], "department": "qa", "manager": "qa_mgr"},
-        {"id": "qa_mgr", "name": "刘强", "roles": ["qa_manager", "qa"], "department": "qa", "manager": "vp"},
+        {"id": "qa_mgr", "name": "刘强", "roles": ["qa_manager"], "department": "qa", "manager": "vp"},
         {"id": "cs_mgr", "name": "陈静", "roles": ["cs_manager"], "department": "sales", "manager": "vp"},
         {"id": "vp", "name": "赵总", "roles": ["vp"], "manager": "gm"},
         {"id": "gm", "name": "孙总", "roles": ["gm"]},

@@ -321,7 +321,7 @@ def decide(
                 action,
                 actor,
                 now,
-                note=f"指派 {dept.name}",
+                note=dept.name,
                 qa_owner=actor.id,
                 department=dept.id,
                 round=form.round + 1,

@@ -17,6 +17,7 @@ from core.audit import AuditEntry
 from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, Outbox
 from storage.mappers import complaint_from_row, complaint_to_row
 from storage.tables import AuditRow, ComplaintRow, CounterRow, InboxRow, OutboxRow
 
@@ -282,11 +283,11 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = self._factory()
-        self.complaints = SqlComplaints(self.session)
-        self.audit = SqlAudit(self.session)
-        self.counters = SqlCounters(self.session)
-        self.outbox = SqlOutbox(self.session)
-        self.inbox = SqlInbox(self.session)
+        self.complaints: ComplaintRepository = SqlComplaints(self.session)
+        self.audit: AuditLog = SqlAudit(self.session)
+        self.counters: Counters = SqlCounters(self.session)
+        self.outbox: Outbox = SqlOutbox(self.session)
+        self.inbox: Inbox = SqlInbox(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,1 @@
+"""Time-driven work: pending inbox events, due outbox messages, overdue clocks."""

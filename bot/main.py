@@ -1,0 +1,263 @@
+"""The `kesu` command line: the local channel (say, click, tick, chat, demo), serve, worker, config, db."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from bot.config import ConfigError, Settings, check_config, load_config
+from bot.local.parse import click_event, say_event
+from bot.local.render import to_json, to_text
+from bot.wiring import Kesu, build, create_app
+from core.messages import Delivery
+
+app = typer.Typer(
+    name="kesu",
+    help=(
+        "Kesu 客诉助手: runs the customer-complaint procedure in chat.\n\n"
+        "Environment: KESU_DATABASE_URL (default sqlite:///kesu.db in the working directory; "
+        "postgresql://… for PostgreSQL), KESU_CONFIG (path of kesu.toml; without it the built-in demo org)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Check the configuration (kesu.toml).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+_state: dict[str, Any] = {}
+
+AsUser = Annotated[str, typer.Option("--as", help="Person id of the speaker, e.g. sales1, qa1, rd1.")]
+Now = Annotated[
+    str | None,
+    typer.Option("--now", help="Pretend it is this time (ISO 8601; no offset = the configured timezone)."),
+]
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Path of kesu.toml (overrides KESU_CONFIG). Default: the built-in demo org."),
+    ] = None,
+) -> None:
+    """Kesu 客诉助手."""
+    _state["config"] = config
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    if _state.get("config") is not None:
+        settings = settings.model_copy(update={"config": _state["config"]})
+    return settings
+
+
+def _kesu() -> Kesu:
+    try:
+        return build(_settings())
+    except ConfigError as e:
+        _fail_config(e)
+
+
+def _fail_config(e: ConfigError) -> NoReturn:
+    typer.echo("配置有误 (configuration error):", err=True)
+    for problem in e.problems:
+        typer.echo(f"  {problem}", err=True)
+    raise typer.Exit(2)
+
+
+def _now(kesu: Kesu, value: str | None) -> datetime:
+    if value is None:
+        return kesu.now()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        typer.echo(f"--now 不是 ISO 时间: {value!r} (例如 2026-11-23T09:30)", err=True)
+        raise typer.Exit(2) from None
+    return at if at.tzinfo else at.replace(tzinfo=kesu.config.timezone)
+
+
+def _print(delivered: list[Delivery]) -> None:
+    for d in delivered:
+        typer.echo(json.dumps(to_json(d), ensure_ascii=False))
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="The message, e.g. '明辉电子投诉X200外壳划伤,200个,急'.")],
+    as_: AsUser,
+    chat: Annotated[str | None, typer.Option("--chat", help="Say it in this group chat (id).")] = None,
+    now: Now = None,
+) -> None:
+    """Send a message as a person; print every message delivered as a result, one JSON object per line."""
+    kesu = _kesu()
+    at = _now(kesu, now)
+    _print(kesu.run_local(say_event(user=as_, text=text, now=at, chat=chat), now=at))
+
+
+@app.command()
+def click(
+    card_id: Annotated[str, typer.Argument(help="The card's id, as printed in its JSON (e.g. f1v2).")],
+    action_id: Annotated[str, typer.Argument(help="The action's id on the card (e.g. confirm, valid).")],
+    as_: AsUser,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Fill a card input: NAME=VALUE (repeatable), e.g. --set department=研发部."),
+    ] = None,
+    now: Now = None,
+) -> None:
+    """Tap a card button as a person; print every message delivered as a result."""
+    values: dict[str, str] = {}
+    for item in set_ or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            typer.echo(f"--set 需要 NAME=VALUE 格式,收到 {item!r}", err=True)
+            raise typer.Exit(2)
+        values[name.strip()] = value
+    kesu = _kesu()
+    at = _now(kesu, now)
+    event = click_event(user=as_, card_id=card_id, action=action_id, values=values, now=at)
+    _print(kesu.run_local(event, now=at))
+
+
+@app.command()
+def tick(now: Now = None) -> None:
+    """Run whatever is due at that time (pending events, overdue notices, undelivered messages) and print it."""
+    kesu = _kesu()
+    _print(kesu.scheduler.tick(now=_now(kesu, now)))
+
+
+def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
+    """A terminal chat: type text; a number taps that action of the last card; /as switches person."""
+    if intro:
+        typer.echo(intro)
+    last_card: dict[str, Any] | None = None
+    while True:
+        try:
+            line = input(f"{user}> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not line:
+            continue
+        if line in ("/q", "/quit", "/exit"):
+            return
+        if line.startswith("/as"):
+            who = line[3:].strip()
+            if kesu.config.org.person(who) is None:
+                typer.echo("没有这个人。可选:" + " ".join(p.id for p in kesu.config.org.people))
+            else:
+                user, last_card = who, None
+            continue
+        at = kesu.now()
+        if line.isdigit() and last_card and 1 <= int(line) <= len(last_card["actions"]):
+            action = last_card["actions"][int(line) - 1]
+            values = {}
+            for field in last_card["inputs"]:
+                value = input(f"  {field['label']}{'*' if field['required'] else ''} (回车跳过): ").strip()
+                if value:
+                    values[field["name"]] = value
+            event = click_event(user=user, card_id=last_card["id"], action=action["id"], values=values, now=at)
+        else:
+            event = say_event(user=user, text=line, now=at)
+        for d in kesu.run_local(event, now=at):
+            msg = to_json(d)
+            who = next(iter(msg["to"].values()))
+            mine = msg["to"] == {"user": user}
+            typer.echo(("" if mine else f"→ 发给 {who}:\n") + to_text(msg))
+            if mine and msg.get("card") and msg["card"]["actions"]:
+                last_card = msg["card"]
+
+
+@app.command(name="chat")
+def chat_(as_: AsUser) -> None:
+    """Chat with Kesu in the terminal as a person. Cards show numbered actions: type the number to tap one."""
+    _interactive(_kesu(), as_, intro="输入消息;数字=点卡片上的按钮;/as 人员id 切换身份;/q 退出。")
+
+
+DEMO_INTRO = """Kesu 客诉助手 演示 (本地通道, 数据在 {db})
+演示组织:sales1/sales2 业务员,qa1 品质,qa_mgr 品质经理,cs_mgr 客服经理,vp 副总,gm 总经理,
+          rd1 研发部,prod1 生产部,wh1 仓库;群:qa mgmt sales
+试试:明辉电子投诉X200外壳划伤,200个,急   然后输入 1 提交,再 /as qa1 继续。
+数字=点卡片按钮;/as 人员id 切换身份;/q 退出。"""
+
+
+@app.command()
+def demo() -> None:
+    """Try Kesu in the terminal as sales1 with the demo org (switch person with /as qa1 and so on)."""
+    kesu = _kesu()
+    _interactive(kesu, "sales1", intro=DEMO_INTRO.format(db=kesu.settings.database_url))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Web only: leave the scheduler and outbox to `kesu worker`.")
+    ] = False,
+) -> None:
+    """Run the web app (health at /healthz) with the outbox dispatcher and scheduler in one process."""
+    import uvicorn
+
+    kesu = _kesu()
+    typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: local")
+    uvicorn.run(create_app(kesu, worker=not no_worker), host=host, port=port)
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(help="Seconds between scheduler passes.")] = 1.0,
+) -> None:
+    """Run only the scheduler and outbox dispatcher (for scale-out beside `kesu serve --no-worker`)."""
+    from bot.wiring import Worker
+
+    w = Worker(_kesu(), interval=interval)
+    try:
+        w.run()
+    except KeyboardInterrupt:
+        w.stop()
+
+
+@config_app.command("check")
+def config_check() -> None:
+    """Validate kesu.toml (or the demo org); print problems with their key paths, then warnings."""
+    settings = _settings()
+    try:
+        cfg = load_config(settings.config)
+    except ConfigError as e:
+        _fail_config(e)
+    for warning in check_config(cfg, today=date.today()):
+        typer.echo(f"警告: {warning}")
+    org = cfg.org
+    typer.echo(
+        f"配置正确: {cfg.source} — {len(org.people)} 人, {len(org.departments)} 个部门, "
+        f"{len(org.chats)} 个群, 时区 {cfg.timezone.key}"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations to KESU_DATABASE_URL (commands also do this on start)."""
+    from storage.db import make_engine
+    from storage.migrate import current, upgrade
+
+    engine = make_engine(_settings().database_url)
+    upgrade(engine)
+    typer.echo(f"数据库已是最新版本: {current(engine)}")
+
+
+def cli() -> None:
+    """Console-script entry point."""
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,172 @@
+"""Composition root: builds engine, unit of work, routers, dispatchers and the web app from settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from bot.actions import complaint as complaint_actions
+from bot.config import KesuConfig, Settings, load_config
+from bot.context import ActionRouter, IntentRouter
+from bot.dispatch.inbound import Dispatcher
+from bot.dispatch.outbound import OutboxDispatcher, Sender
+from bot.intents import chitchat, log_complaint, query_status
+from bot.intents.understand import understand
+from bot.local.client import LocalSender
+from bot.protocol import InboundEvent
+from bot.scheduler.tick import Scheduler
+from core.messages import Delivery, Recipient
+from core.ports import UnitOfWork
+from core.services import Policy
+from storage.db import make_engine
+from storage.migrate import ensure_schema
+from storage.uow import SqlUnitOfWork, session_factory
+
+log = logging.getLogger(__name__)
+
+
+def intents() -> IntentRouter:
+    """Every intent Kesu understands, registered explicitly."""
+    router = IntentRouter()
+    for module in (log_complaint, query_status, chitchat):
+        router.include(module.router)
+    return router
+
+
+def actions() -> ActionRouter:
+    """Every card kind Kesu handles taps on."""
+    router = ActionRouter()
+    router.include(complaint_actions.router)
+    return router
+
+
+def local_channel_for(_: Recipient) -> str:
+    """Until a person has a WeCom or Feishu id, everyone is on the local channel."""
+    return "local"
+
+
+@dataclass
+class Kesu:
+    """Everything one process needs, built once from settings."""
+
+    settings: Settings
+    config: KesuConfig
+    engine: sa.Engine
+    uow: Callable[[], UnitOfWork]
+    dispatcher: Dispatcher
+    outbox: OutboxDispatcher
+    scheduler: Scheduler
+    local: LocalSender
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    def run_local(self, event: InboundEvent, *, now: datetime) -> list[Delivery]:
+        """The local channel's whole path: inbox, dispatch, outbox, delivery; returns what was delivered."""
+        event_id = self.dispatcher.ingest(event, now=now)
+        if event_id is not None:
+            self.dispatcher.process(event_id, now=now)
+        self.outbox.drain(now=now)
+        return self.local.take()
+
+    def now(self) -> datetime:
+        """The real clock, in the factory's timezone (only the composition root reads it)."""
+        return datetime.now(UTC).astimezone(self.config.timezone)
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Kesu:
+    """Build the app's parts. ``migrate`` brings the database schema to head first."""
+    config = load_config(settings.config)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        ensure_schema(engine)
+    factory = session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    policy = Policy(clocks=config.clocks, calendar=config.calendar(), tz=config.timezone)
+    dispatcher = Dispatcher(
+        uow=uow,
+        org=config.org,
+        policy=policy,
+        intents=intents(),
+        actions=actions(),
+        understand=understand,
+        channel_for=local_channel_for,
+    )
+    local = LocalSender()
+    senders: dict[str, Sender] = {"local": local}
+    outbox = OutboxDispatcher(uow=uow, senders=senders)
+    scheduler = Scheduler(uow=uow, org=config.org, dispatcher=dispatcher, outbox=outbox, channel_for=local_channel_for)
+    return Kesu(
+        settings=settings,
+        config=config,
+        engine=engine,
+        uow=uow,
+        dispatcher=dispatcher,
+        outbox=outbox,
+        scheduler=scheduler,
+        local=local,
+        senders=senders,
+    )
+
+
+class Worker:
+    """The background loop of `kesu serve` / `kesu worker`: a scheduler pass every ``interval`` seconds."""
+
+    def __init__(self, kesu: Kesu, *, interval: float = 1.0) -> None:
+        self.kesu = kesu
+        self.interval = interval
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="kesu-worker", daemon=True)
+
+    def run(self) -> None:
+        """Tick until stopped; a failing pass is logged and retried on the next one."""
+        while not self.stopping.is_set():
+            try:
+                self.kesu.scheduler.tick(now=self.kesu.now())
+                self.kesu.local.take()  # local deliveries are recorded in the outbox; nobody prints them here
+            except Exception:
+                log.exception("scheduler pass failed")
+            self.stopping.wait(self.interval)
+
+    def start(self) -> None:
+        """Run in a background thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Finish the current pass and stop."""
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=30)
+
+
+def create_app(kesu: Kesu, *, worker: bool = True) -> FastAPI:
+    """The web app: health, the platform webhooks, and (unless ``worker`` is False) the background worker."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        w = Worker(kesu) if worker else None
+        if w:
+            w.start()
+        try:
+            yield
+        finally:
+            if w:
+                w.stop()
+
+    app = FastAPI(title="Kesu 客诉助手", lifespan=lifespan)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        with kesu.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "database": kesu.engine.dialect.name}
+
+    return app
