@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -59,11 +61,16 @@ def _settings() -> Settings:
     return settings
 
 
-def _kesu() -> Kesu:
+@contextmanager
+def _kesu() -> Iterator[Kesu]:
     try:
-        return build(_settings())
+        kesu = build(_settings())
     except ConfigError as e:
         _fail_config(e)
+    try:
+        yield kesu
+    finally:
+        kesu.close()
 
 
 def _fail_config(e: ConfigError) -> NoReturn:
@@ -97,9 +104,9 @@ def say(
     now: Now = None,
 ) -> None:
     """Send a message as a person; print every message delivered as a result, one JSON object per line."""
-    kesu = _kesu()
-    at = _now(kesu, now)
-    _print(kesu.run_local(say_event(user=as_, text=text, now=at, chat=chat), now=at))
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        _print(kesu.run_local(say_event(user=as_, text=text, now=at, chat=chat), now=at))
 
 
 @app.command()
@@ -121,17 +128,17 @@ def click(
             typer.echo(f"--set 需要 NAME=VALUE 格式,收到 {item!r}", err=True)
             raise typer.Exit(2)
         values[name.strip()] = value
-    kesu = _kesu()
-    at = _now(kesu, now)
-    event = click_event(user=as_, card_id=card_id, action=action_id, values=values, now=at)
-    _print(kesu.run_local(event, now=at))
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        event = click_event(user=as_, card_id=card_id, action=action_id, values=values, now=at)
+        _print(kesu.run_local(event, now=at))
 
 
 @app.command()
 def tick(now: Now = None) -> None:
     """Run whatever is due at that time (pending events, overdue notices, undelivered messages) and print it."""
-    kesu = _kesu()
-    _print(kesu.scheduler.tick(now=_now(kesu, now)))
+    with _kesu() as kesu:
+        _print(kesu.scheduler.tick(now=_now(kesu, now)))
 
 
 def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
@@ -179,7 +186,8 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
 @app.command(name="chat")
 def chat_(as_: AsUser) -> None:
     """Chat with Kesu in the terminal as a person. Cards show numbered actions: type the number to tap one."""
-    _interactive(_kesu(), as_, intro="输入消息;数字=点卡片上的按钮;/as 人员id 切换身份;/q 退出。")
+    with _kesu() as kesu:
+        _interactive(kesu, as_, intro="输入消息;数字=点卡片上的按钮;/as 人员id 切换身份;/q 退出。")
 
 
 DEMO_INTRO = """Kesu 客诉助手 演示 (本地通道, 数据在 {db})
@@ -192,8 +200,8 @@ DEMO_INTRO = """Kesu 客诉助手 演示 (本地通道, 数据在 {db})
 @app.command()
 def demo() -> None:
     """Try Kesu in the terminal as sales1 with the demo org (switch person with /as qa1 and so on)."""
-    kesu = _kesu()
-    _interactive(kesu, "sales1", intro=DEMO_INTRO.format(db=kesu.settings.database_url))
+    with _kesu() as kesu:
+        _interactive(kesu, "sales1", intro=DEMO_INTRO.format(db=kesu.settings.database_url))
 
 
 @app.command()
@@ -207,9 +215,9 @@ def serve(
     """Run the web app (health at /healthz) with the outbox dispatcher and scheduler in one process."""
     import uvicorn
 
-    kesu = _kesu()
-    typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: local")
-    uvicorn.run(create_app(kesu, worker=not no_worker), host=host, port=port)
+    with _kesu() as kesu:
+        typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: local")
+        uvicorn.run(create_app(kesu, worker=not no_worker), host=host, port=port)
 
 
 @app.command()
@@ -219,11 +227,12 @@ def worker(
     """Run only the scheduler and outbox dispatcher (for scale-out beside `kesu serve --no-worker`)."""
     from bot.wiring import Worker
 
-    w = Worker(_kesu(), interval=interval)
-    try:
-        w.run()
-    except KeyboardInterrupt:
-        w.stop()
+    with _kesu() as kesu:
+        w = Worker(kesu, interval=interval)
+        try:
+            w.run()
+        except KeyboardInterrupt:
+            w.stop()
 
 
 @config_app.command("check")

@@ -74,6 +74,10 @@ class Kesu:
         self.outbox.drain(now=now)
         return self.local.take()
 
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
     def now(self) -> datetime:
         """The real clock, in the factory's timezone (only the composition root reads it)."""
         return datetime.now(UTC).astimezone(self.config.timezone)

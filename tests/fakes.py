@@ -1,0 +1,368 @@
+"""In-memory fakes of the core ports (cosmicpython style) and a small hand-built org for unit tests.
+
+A ``FakeStore`` is "the database": what has been committed. Each ``FakeUnitOfWork`` reads through to it
+and keeps its own writes in a pending layer that ``commit()`` copies into the store and ``rollback()``
+(or leaving the ``with`` block without committing) throws away, so a test can assert that a refused
+step changed nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from core.audit import AuditEntry
+from core.clocks import DEFAULT_CLOCKS, WeekdayCalendar
+from core.complaint import OPEN_STATES, Complaint, State
+from core.errors import ConcurrentUpdate
+from core.messages import Delivery, InboxEvent, OutboundMessage
+from core.org import Chat, ChatPurpose, Department, Org, Person, Role
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, Outbox
+from core.services import Policy
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One queued message as the fake outbox keeps it."""
+
+    id: int
+    message: OutboundMessage
+    channel: str
+    created_at: datetime
+    next_attempt_at: datetime
+    status: str = "pending"  # pending | sent | dead
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One stored inbound event as the fake inbox keeps it."""
+
+    id: int
+    platform: str
+    event_key: str
+    payload: dict[str, Any]
+    received_at: datetime
+    status: str = "pending"  # pending | done | failed
+    attempts: int = 0
+    done_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class FakeStore:
+    """The committed state shared by every unit of work over it (ids are sequences: never rolled back)."""
+
+    complaints: dict[int, Complaint] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+    outbox: dict[int, OutboxRow] = field(default_factory=dict)
+    inbox: dict[int, InboxRow] = field(default_factory=dict)
+    complaint_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    outbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    inbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class FakeComplaints:
+    """Complaint forms: reads see this unit's pending writes over the committed ones."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[int, Complaint] = {}
+
+    def _all(self) -> dict[int, Complaint]:
+        return self._store.complaints | self.writes
+
+    def add(self, form: Complaint) -> Complaint:
+        """Stores a new form with a fresh id (events are not stored, as in the database)."""
+        stored = replace(form, id=next(self._store.complaint_ids), events=())
+        assert stored.id is not None
+        self.writes[stored.id] = stored
+        return replace(stored, events=form.events)
+
+    def get(self, form_id: int) -> Complaint | None:
+        """A form by id."""
+        return self._all().get(form_id)
+
+    def by_number(self, number: str) -> Complaint | None:
+        """A form by its KS number."""
+        return next((f for f in self._all().values() if f.number == number), None)
+
+    def save(self, form: Complaint, *, expected_version: int) -> None:
+        """Writes ``form`` only if the latest version (committed by anyone, or pending here) is ``expected_version``."""
+        assert form.id is not None
+        current = self.get(form.id)
+        if current is None or current.version != expected_version:
+            found = None if current is None else current.version
+            raise ConcurrentUpdate(f"complaint {form.id} is at version {found}, not {expected_version}")
+        self.writes[form.id] = replace(form, events=())
+
+    def open_drafts(self, owner: str) -> Sequence[Complaint]:
+        """A person's drafts, newest first."""
+        forms = self._all()
+        return [
+            forms[i] for i in sorted(forms, reverse=True) if forms[i].owner == owner and forms[i].state is State.DRAFT
+        ]
+
+    def open_forms(self) -> Sequence[Complaint]:
+        """Every submitted form that is not closed, by id."""
+        forms = self._all()
+        return [forms[i] for i in sorted(forms) if forms[i].state in OPEN_STATES]
+
+    def commit(self) -> None:
+        self._store.complaints.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
+class FakeAudit:
+    """Append-only audit trail."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: list[AuditEntry] = []
+
+    def append(self, entry: AuditEntry) -> None:
+        """Adds one entry."""
+        self.writes.append(entry)
+
+    def history(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
+        """Entries of one record, oldest first."""
+        return [e for e in [*self._store.audit, *self.writes] if (e.entity, e.entity_id) == (entity, entity_id)]
+
+    def commit(self) -> None:
+        self._store.audit.extend(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
+class FakeCounters:
+    """Gap-free sequences, rolled back with the unit of work."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        """The next number for ``key``."""
+        value = self.writes.get(key, self._store.counters.get(key, 0)) + 1
+        self.writes[key] = value
+        return value
+
+    def commit(self) -> None:
+        self._store.counters.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
+class FakeOutbox:
+    """Messages waiting to be delivered, unique by key."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[int, OutboxRow] = {}
+
+    def rows(self) -> list[OutboxRow]:
+        """Every row this unit sees, by id."""
+        rows = self._store.outbox | self.writes
+        return [rows[i] for i in sorted(rows)]
+
+    def add(self, message: OutboundMessage, *, channel: str, now: datetime) -> bool:
+        """Queues a message; False (nothing written) when its key is already queued."""
+        if any(r.message.key == message.key for r in self.rows()):
+            return False
+        row_id = next(self._store.outbox_ids)
+        self.writes[row_id] = OutboxRow(row_id, message, channel, created_at=now, next_attempt_at=now)
+        return True
+
+    def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
+        """Due pending rows for ``channels``, leased until ``lease_until``."""
+        due = [r for r in self.rows() if r.status == "pending" and r.next_attempt_at <= now and r.channel in channels][
+            :limit
+        ]
+        for r in due:
+            self.writes[r.id] = replace(r, next_attempt_at=lease_until)
+        return [
+            Delivery(
+                id=r.id,
+                channel=r.channel,
+                recipient=r.message.recipient,
+                payload=r.message.payload,
+                key=r.message.key,
+                attempts=r.attempts,
+            )
+            for r in due
+        ]
+
+    def _row(self, delivery_id: int) -> OutboxRow:
+        return (self._store.outbox | self.writes)[delivery_id]
+
+    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
+        """Delivered."""
+        r = self._row(delivery_id)
+        self.writes[delivery_id] = replace(r, status="sent", sent_at=now, attempts=r.attempts + 1)
+
+    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None) -> None:
+        """Failed: retry at ``retry_at``, or dead when None."""
+        r = self._row(delivery_id)
+        r = replace(r, attempts=r.attempts + 1, last_error=error)
+        self.writes[delivery_id] = (
+            replace(r, status="dead") if retry_at is None else replace(r, next_attempt_at=retry_at)
+        )
+
+    def commit(self) -> None:
+        self._store.outbox.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
+class FakeInbox:
+    """Inbound events, unique on (platform, event key)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[int, InboxRow] = {}
+
+    def rows(self) -> list[InboxRow]:
+        """Every row this unit sees, by id."""
+        rows = self._store.inbox | self.writes
+        return [rows[i] for i in sorted(rows)]
+
+    def add(self, *, platform: str, event_key: str, payload: dict[str, Any], now: datetime) -> int | None:
+        """Stores an event; None for a duplicate delivery."""
+        if any((r.platform, r.event_key) == (platform, event_key) for r in self.rows()):
+            return None
+        row_id = next(self._store.inbox_ids)
+        self.writes[row_id] = InboxRow(row_id, platform, event_key, payload, received_at=now)
+        return row_id
+
+    def claim(self, event_id: int) -> InboxEvent | None:
+        """A pending event, or None when it is done, failed or unknown."""
+        r = (self._store.inbox | self.writes).get(event_id)
+        if r is None or r.status != "pending":
+            return None
+        return InboxEvent(
+            id=r.id,
+            platform=r.platform,
+            event_key=r.event_key,
+            payload=r.payload,
+            received_at=r.received_at,
+            attempts=r.attempts,
+        )
+
+    def pending(self, *, limit: int) -> Sequence[int]:
+        """Ids of events not yet processed, oldest first."""
+        return [r.id for r in self.rows() if r.status == "pending"][:limit]
+
+    def mark_done(self, event_id: int, *, now: datetime) -> None:
+        """Processed."""
+        r = (self._store.inbox | self.writes).get(event_id)
+        assert r is not None
+        self.writes[event_id] = replace(r, status="done", done_at=now)
+
+    def mark_failed(self, event_id: int, *, error: str, give_up: bool) -> None:
+        """Pending for a retry, or failed for good when ``give_up``."""
+        r = (self._store.inbox | self.writes).get(event_id)
+        assert r is not None
+        self.writes[event_id] = replace(
+            r, attempts=r.attempts + 1, last_error=error, status="failed" if give_up else "pending"
+        )
+
+    def commit(self) -> None:
+        self._store.inbox.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
+class FakeUnitOfWork:
+    """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
+    ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
+
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store if store is not None else FakeStore()
+        self.fake_complaints = FakeComplaints(self.store)
+        self.fake_audit = FakeAudit(self.store)
+        self.fake_counters = FakeCounters(self.store)
+        self.fake_outbox = FakeOutbox(self.store)
+        self.fake_inbox = FakeInbox(self.store)
+        self.complaints: ComplaintRepository = self.fake_complaints
+        self.audit: AuditLog = self.fake_audit
+        self.counters: Counters = self.fake_counters
+        self.outbox: Outbox = self.fake_outbox
+        self.inbox: Inbox = self.fake_inbox
+        self.commits = 0
+
+    def _parts(self) -> tuple[FakeComplaints, FakeAudit, FakeCounters, FakeOutbox, FakeInbox]:
+        return self.fake_complaints, self.fake_audit, self.fake_counters, self.fake_outbox, self.fake_inbox
+
+    def __enter__(self) -> Self:
+        self.rollback()  # a new transaction starts from what is committed
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        """Makes every pending write durable at once."""
+        for part in self._parts():
+            part.commit()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        """Discards every pending write."""
+        for part in self._parts():
+            part.rollback()
+
+
+# --- a small organisation ------------------------------------------------------------------------------
+
+SALES1, SALES2, QA1, QA_MGR, RD1, RD2, PROD1 = "sales1", "sales2", "qa1", "qa_mgr", "rd1", "rd2", "prod1"
+QA_CHAT = "qa_chat"
+
+
+def make_org() -> Org:
+    """Two sales, one qa, one qa_manager, 研发部 (head rd1, member rd2), 生产部 (prod1, no head), a qa chat."""
+    return Org(
+        people=(
+            Person(SALES1, "张伟", frozenset({Role.SALES}), department="sales"),
+            Person(SALES2, "李娜", frozenset({Role.SALES}), department="sales"),
+            Person(QA1, "王芳", frozenset({Role.QA}), department="qa"),
+            Person(QA_MGR, "刘洋", frozenset({Role.QA_MANAGER}), department="qa"),
+            Person(RD1, "陈静", frozenset({Role.DEPT}), department="rd"),
+            Person(RD2, "杨磊", frozenset({Role.DEPT}), department="rd"),
+            Person(PROD1, "赵强", frozenset({Role.DEPT}), department="prod"),
+        ),
+        departments=(
+            Department("sales", "市场部"),
+            Department("qa", "品质部", head=QA_MGR),
+            Department("rd", "研发部", head=RD1),
+            Department("prod", "生产部"),
+        ),
+        chats=(Chat(QA_CHAT, "品质群", ChatPurpose.QA),),
+    )
+
+
+def policy() -> Policy:
+    """The default clocks on a Monday–Friday calendar in Shanghai time."""
+    return Policy(clocks=dict(DEFAULT_CLOCKS), calendar=WeekdayCalendar(), tz=SHANGHAI)
