@@ -158,9 +158,9 @@ class SqlOutbox:
                 next_attempt_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.id)
         )
-        result = self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self.session.execute(stmt).scalar_one_or_none() is not None
 
     def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
         rows = self.session.exec(
