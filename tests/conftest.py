@@ -55,12 +55,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         upgrade(engine)
         engine.dispose()
         return url
-    url: str = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
+    pg_url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {TABLES} RESTART IDENTITY")
     engine.dispose()
-    return url
+    return pg_url
 
 
 @pytest.fixture

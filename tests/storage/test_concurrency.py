@@ -17,7 +17,7 @@ from bot.wiring import Kesu, build
 from core import complaint as c
 from core import services
 from core.errors import ConcurrentUpdate
-from core.messages import OutboundMessage, Recipient
+from core.messages import Delivery, OutboundMessage, Recipient
 from storage.uow import SqlUnitOfWork, session_factory
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -178,7 +178,7 @@ def test_a_failing_platform_delays_a_message_and_it_is_delivered_later(kesu: Kes
             self.calls = 0
             self.sent: list[str] = []
 
-        def send(self, delivery: object) -> None:
+        def send(self, delivery: Delivery) -> None:
             self.calls += 1
             if self.calls <= 2:
                 raise ConnectionError("platform down")
