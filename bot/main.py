@@ -145,7 +145,7 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
     """A terminal chat: type text; a number taps that action of the last card; /as switches person."""
     if intro:
         typer.echo(intro)
-    last_card: dict[str, Any] | None = None
+    last_cards: dict[str, dict[str, Any]] = {}  # the newest actionable card each person received
     while True:
         try:
             line = input(f"{user}> ").strip()
@@ -161,9 +161,12 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
             if kesu.config.org.person(who) is None:
                 typer.echo("没有这个人。可选:" + " ".join(p.id for p in kesu.config.org.people))
             else:
-                user, last_card = who, None
+                user = who
+                if user in last_cards:
+                    typer.echo(to_text({"card": last_cards[user]}))
             continue
         at = kesu.now()
+        last_card = last_cards.get(user)
         if line.isdigit() and last_card and 1 <= int(line) <= len(last_card["actions"]):
             action = last_card["actions"][int(line) - 1]
             values = {}
@@ -179,8 +182,8 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
             who = next(iter(msg["to"].values()))
             mine = msg["to"] == {"user": user}
             typer.echo(("" if mine else f"→ 发给 {who}:\n") + to_text(msg))
-            if mine and msg.get("card") and msg["card"]["actions"]:
-                last_card = msg["card"]
+            if "user" in msg["to"] and msg.get("card") and msg["card"]["actions"]:
+                last_cards[msg["to"]["user"]] = msg["card"]
 
 
 @app.command(name="chat")

@@ -131,14 +131,15 @@ class Worker:
         self.thread = threading.Thread(target=self.run, name="kesu-worker", daemon=True)
 
     def run(self) -> None:
-        """Tick until stopped; a failing pass is logged and retried on the next one."""
-        while not self.stopping.is_set():
+        """Tick until stopped (at least once); a failing pass is logged and retried on the next one."""
+        while True:
             try:
                 self.kesu.scheduler.tick(now=self.kesu.now())
                 self.kesu.local.take()  # local deliveries are recorded in the outbox; nobody prints them here
             except Exception:
                 log.exception("scheduler pass failed")
-            self.stopping.wait(self.interval)
+            if self.stopping.wait(self.interval):
+                return
 
     def start(self) -> None:
         """Run in a background thread."""

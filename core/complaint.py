@@ -451,6 +451,7 @@ def snapshot(form: Complaint) -> dict[str, Any]:
         "severity": d.severity.value,
         "order_no": d.order_no,
         "contact": d.contact,
+        "received_via": d.received_via,
         "department": form.department,
         "qa_owner": form.qa_owner,
         "round": form.round,

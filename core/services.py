@@ -119,9 +119,8 @@ def act(
     if action is c.Action.CONFIRM:
         c.require_owner(form, actor, "提交这张草稿")
         filled = replace(form, details=form.details.merged(values))
-        missing = filled.details.missing()
-        if missing:  # checked before a number is allocated: a refused submit uses up no number
-            c.submit(filled, actor=actor, number="", now=now, clocks=())
+        # Every check runs before a number is allocated, so a refused submit uses up no number.
+        c.submit(filled, actor=actor, number="", now=now, clocks=())
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
         clocks = start_clocks(filled, policy=policy, now=now)
         after = c.submit(filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks)
