@@ -122,17 +122,19 @@ def act(
         # Every check runs before a number is allocated, so a refused submit uses up no number.
         c.submit(filled, actor=actor, number="", now=now, clocks=())
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
-        clocks = start_clocks(filled, policy=policy, now=now)
+        clocks = start_clocks(filled, policy=policy)
         after = c.submit(filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks)
     else:
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
     return form, _store(uow, form, after)
 
 
-def start_clocks(form: c.Complaint, *, policy: Policy, now: datetime) -> tuple[c.Clock, ...]:
-    """First response (to the customer) and handling (urgent or normal), both from receipt."""
+def start_clocks(form: c.Complaint, *, policy: Policy) -> tuple[c.Clock, ...]:
+    """First response (to the customer) and handling (urgent or normal), both counted from receipt:
+    the moment sales logged the complaint, so a draft left lying does not buy extra days."""
     handling = ClockName.URGENT if form.details.severity is c.Severity.URGENT else ClockName.NORMAL
+    received = form.created_at
     return tuple(
-        c.Clock(name, due_at(now, policy.clocks[name], calendar=policy.calendar, tz=policy.tz))
+        c.Clock(name, due_at(received, policy.clocks[name], calendar=policy.calendar, tz=policy.tz))
         for name in (ClockName.FIRST_RESPONSE, handling)
     )

@@ -35,8 +35,8 @@ def test_a_complaint_runs_from_chat_to_closure_with_a_not_effective_loop(db_url:
     qa_card = card_of(only(out, user="qa1"))
     assert card_of(only(out, chat="qa"))["id"] == qa_card["id"] == "f1v2"
     assert field(qa_card, "编号") == "KS-202611-0001"
-    assert field(qa_card, "处理完成(急件)") == "截止 11-25 09:05"  # urgent: 2 calendar days
-    assert field(qa_card, "首次答复客户") == "截止 11-26 09:05"
+    assert field(qa_card, "处理完成(急件)") == "截止 11-25 09:00"  # urgent: 2 calendar days from receipt (the draft)
+    assert field(qa_card, "首次答复客户") == "截止 11-26 09:00"
     assert "KS-202611-0001" in only(out, user="sales1")["text"]
 
     # Sales may not take QA's step; a missing department is asked for; neither changes anything.
@@ -117,7 +117,7 @@ def test_a_customer_caused_complaint_is_closed_after_sales_explains(db_url: str)
     bot = LocalChat(db_url)
     bot.say("sales2", "顺达电器投诉FX-90风扇叶片有裂纹,15台", now="2026-11-23T09:00")
     out = bot.click("sales2", "f1v1", "confirm", now="2026-11-23T09:01")
-    assert field(card_of(only(out, user="qa1")), "处理完成(普通件)") == "截止 11-30 09:01"  # normal: 7 days
+    assert field(card_of(only(out, user="qa1")), "处理完成(普通件)") == "截止 11-30 09:00"  # normal: 7 days
 
     assert "原因" in only(bot.click("qa1", "f1v2", "customer_caused", now="2026-11-23T10:00"), user="qa1")["text"]
     out = bot.click("qa1", "f1v2", "customer_caused", now="2026-11-23T10:05", reason="客户超负荷使用")
