@@ -408,13 +408,18 @@ def require_owner(form: Complaint, actor: Person, what: str) -> None:
         raise NotAllowed(f"只有本单业务员可以{what}。")
 
 
-def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks: tuple[Clock, ...]) -> Complaint:
-    """A complete draft becomes a numbered form waiting for QA; its clocks start now."""
+def check_submit(form: Complaint, *, actor: Person) -> None:
+    """Only the owner may submit, only a draft, and only once the required fields are filled."""
     _require_state(form, State.DRAFT)
     require_owner(form, actor, "提交这张草稿")
     missing = form.details.missing()
     if missing:
         raise MissingFields("还缺:" + "、".join(DETAIL_LABELS[n] for n in missing) + "。", missing)
+
+
+def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks: tuple[Clock, ...]) -> Complaint:
+    """A complete draft becomes a numbered form waiting for QA, with its clocks."""
+    check_submit(form, actor=actor)
     return form._to(
         State.SUBMITTED, Action.CONFIRM, actor, now, note=number, number=number, submitted_at=now, clocks=clocks
     )

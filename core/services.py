@@ -119,8 +119,7 @@ def act(
     if action is c.Action.CONFIRM:
         c.require_owner(form, actor, "提交这张草稿")
         filled = replace(form, details=form.details.merged(values))
-        # Every check runs before a number is allocated, so a refused submit uses up no number.
-        c.submit(filled, actor=actor, number="", now=now, clocks=())
+        c.check_submit(filled, actor=actor)  # before a number is allocated: a refused submit uses none
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
         clocks = start_clocks(filled, policy=policy)
         after = c.submit(filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks)

@@ -17,7 +17,8 @@ from core.services import Policy
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # a crashing event is retried by later passes, then given up and reported
+MAX_RACE_RETRIES = 3
 Understand = Callable[[str, Org], Understood]
 ChannelFor = Callable[[Recipient], str]
 
@@ -66,18 +67,22 @@ class Dispatcher:
 
     def process(self, event_id: int, *, now: datetime) -> Outcome:
         """Handle one stored event exactly once: its effects and its 'done' mark commit together."""
-        for _ in range(3):
+        attempts = 0
+        while True:
+            attempts += 1
             try:
                 return self._attempt(event_id, now)
-            except ConcurrentUpdate:
-                continue  # someone else changed the form first: the retry sees their change
+            except ConcurrentUpdate as lost:
+                if attempts < MAX_RACE_RETRIES:
+                    continue  # someone else changed the form first: the retry sees their change
+                crash: Exception = lost
             except DomainError as refused:
                 return self._refuse(event_id, refused, now)
-            except Exception as crash:
-                log.exception("inbox event %s failed", event_id)
-                self._fail(event_id, crash, now)
-                return Outcome(processed=False, ok=False, text="系统出错,请稍后再试。")
-        return self._attempt(event_id, now)
+            except Exception as e:
+                crash = e
+            log.error("inbox event %s failed: %r", event_id, crash, exc_info=crash)
+            self._fail(event_id, crash, now)
+            return Outcome(processed=False, ok=False, text="系统出错,请稍后再试。")
 
     def process_pending(self, *, now: datetime, limit: int = 100) -> int:
         """Handle events stored but not yet processed (after a crash or a failed attempt)."""
@@ -141,7 +146,7 @@ class Dispatcher:
             if give_up:
                 event = InboundEvent.from_dict(stored.payload)
                 ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
-                ctx.send(Recipient.user(event.user), text="抱歉,这条消息处理失败,已记录并通知管理员。")
+                ctx.send(Recipient.user(event.user), text="抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。")
                 self._write(ctx, event_id, now)
             uow.commit()
 
