@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from bot.cards.complaint import inputs_for
 from bot.config import ConfigError, Settings, check_config, load_config
 from bot.local.parse import click_event, say_event
 from bot.local.render import to_json, to_text
@@ -170,7 +171,7 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
         if line.isdigit() and last_card and 1 <= int(line) <= len(last_card["actions"]):
             action = last_card["actions"][int(line) - 1]
             values = {}
-            for field in last_card["inputs"]:
+            for field in inputs_for(action["id"], last_card["inputs"]):
                 value = input(f"  {field['label']}{'*' if field['required'] else ''} (回车跳过): ").strip()
                 if value:
                     values[field["name"]] = value

@@ -287,7 +287,7 @@ def _require_role(actor: Person, *roles: Role, what: str) -> None:
 
 
 QA_ROLES = (Role.QA, Role.QA_MANAGER)
-COMMENT_LABEL = {"comment": "意见/原因", "reason": "原因", "department": "责任部门"}
+COMMENT_LABEL = {"comment": "意见/原因", "reason": "原因", "department": "责任部门", "note": "客户意见"}
 
 
 def decide(
@@ -336,7 +336,8 @@ def decide(
             qa_owner=actor.id,
             invalid_reason=reason,
             resolution=Resolution(action.value),
-            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
+            # Nothing to handle; the customer still needs sales' explanation (the first response).
+            clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), now),
         )
     if action is Action.RESPOND:
         _require_state(form, State.ASSIGNED)
@@ -393,12 +394,20 @@ def decide(
                 resolution=Resolution.RESOLVED,
                 closed_at=now,
             )
-        comment = _need(values, ("comment",), COMMENT_LABEL)["comment"]
+        comment = _need(values, ("note",), COMMENT_LABEL)["note"]
         return form._to(State.ASSIGNED, action, actor, now, note=comment, customer_note=comment, round=form.round + 1)
     if action is Action.EXPLAINED:
         _require_state(form, State.INVALID)
         require_owner(form, actor, "登记已向客户说明")
-        return form._to(State.CLOSED, action, actor, now, note=values.get("note", "").strip() or None, closed_at=now)
+        return form._to(
+            State.CLOSED,
+            action,
+            actor,
+            now,
+            note=values.get("note", "").strip() or None,
+            closed_at=now,
+            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
+        )
     raise NotAllowed("未知操作。")
 
 

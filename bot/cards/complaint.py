@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Any
 
 from bot.protocol import Button, Card, CardField, Input
 from core import complaint as c
@@ -142,3 +143,25 @@ def step_notice(before: c.Complaint, after: c.Complaint, org: Org) -> str:
     what = c.ACTION_LABELS[event.action]
     extra = f":{event.note}" if event.note and event.action is not c.Action.CONFIRM else ""
     return f"{after.label} {who} {what}{extra}。当前:{c.STATE_LABELS[after.state]}。"
+
+
+# Which card inputs each button reads (a terminal or simple UI asks only for these).
+ACTION_INPUTS: dict[str, tuple[str, ...]] = {
+    c.Action.CANCEL: (),
+    c.Action.VALID: ("department",),
+    c.Action.CUSTOMER_CAUSED: ("reason",),
+    c.Action.MISDIRECTED: ("reason",),
+    c.Action.RESPOND: ("containment", "root_cause", "corrective", "preventive"),
+    c.Action.EFFECTIVE: ("comment",),
+    c.Action.NOT_EFFECTIVE: ("comment",),
+    c.Action.REPORTED: ("note",),
+    c.Action.ACCEPTED: ("note",),
+    c.Action.NOT_ACCEPTED: ("note",),
+    c.Action.EXPLAINED: ("note",),
+}
+
+
+def inputs_for(action: str, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The card inputs (as JSON) that ``action`` reads; all of them for an action not listed (confirm)."""
+    names = ACTION_INPUTS.get(action)
+    return inputs if names is None else [i for i in inputs if i["name"] in names]

@@ -11,7 +11,7 @@ from core.org import Org
 
 KS_NUMBER = re.compile(r"KS-?\s*(\d{6})-?\s*(\d{1,4})", re.IGNORECASE)
 QUANTITY = re.compile(r"(\d+)\s*(?:个|pcs|pc|件|台|只|片|套|支|箱)", re.IGNORECASE)
-ORDER_NO = re.compile(r"\b((?:SO|MO|PO)[-\s]?\d[\d-]*)", re.IGNORECASE)
+ORDER_NO = re.compile(r"(?:订单号?[::]?\s*)?(?<![A-Za-z0-9])((?:SO|MO|PO)[-\s]?\d[\d-]*)", re.IGNORECASE)
 MODEL_CODE = re.compile(r"[A-Za-z]{1,4}-?\d{2,5}[A-Za-z]?")
 URGENT = ("急", "紧急", "加急", "马上", "今天要")
 COMPLAINT_WORDS = ("投诉", "客诉", "抱怨", "不良", "退货", "质量问题", "反馈")
@@ -24,11 +24,12 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _match_customer(text: str, org: Org) -> str | None:
+def _match_customer(text: str, org: Org) -> tuple[str, str] | None:
+    """(canonical name, the text that matched)."""
     for cust in org.customers:
-        for name in (cust.name, *cust.aliases):
+        for name in sorted((cust.name, *cust.aliases), key=len, reverse=True):
             if name and name in text:
-                return cust.name
+                return cust.name, name
     return None
 
 
@@ -56,19 +57,19 @@ def understand(text: str, org: Org) -> Understood:
         return Understood("unknown")
     slots: dict[str, Any] = {}
     rest = t
-    customer = _match_customer(t, org)
+    matched = _match_customer(t, org)
+    customer, written = matched if matched else (None, None)
     if customer is None and "投诉" in t:
-        head = t.split("投诉", 1)[0].strip(" ,:")
-        customer = head or None
+        customer = written = t.split("投诉", 1)[0].strip(" ,:") or None
     if customer:
         slots["customer"] = customer
-    for word in (customer, *COMPLAINT_WORDS):
+    for word in (written, *COMPLAINT_WORDS):
         if word:
             rest = rest.replace(word, " ")
     order = ORDER_NO.search(rest)
     if order:
         slots["order_no"] = order.group(1).upper().replace(" ", "")
-        rest = rest.replace(order.group(1), " ")
+        rest = rest.replace(order.group(0), " ")
     product = _match_product(rest, org)
     if product:
         slots["product"] = product[0]

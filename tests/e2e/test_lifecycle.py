@@ -166,3 +166,21 @@ def test_overdue_clocks_are_announced_once_to_the_current_actor_and_the_owner(db
     out = bot.tick(now="2026-11-25T09:01")
     assert "超期" in only(out, user="rd1")["text"] and "超期" in only(out, user="sales1")["text"]
     assert bot.tick(now="2026-11-25T10:00") == []  # told once, not every pass
+
+
+def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    bot.say("sales1", "美的投诉 KS-10控制板 死机 30个 订单SO2026-0456", now="2026-11-23T09:00")
+    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:01")
+    bot.click("qa1", "f1v2", "valid", now="2026-11-23T09:02", department="prod")
+    fix = {"containment": "冻结库存", "root_cause": "焊点虚焊", "corrective": "调整回流焊曲线"}
+    bot.click("prod1", "f1v3", "respond", now="2026-11-23T10:00", **fix)
+    bot.click("qa1", "f1v4", "effective", now="2026-11-23T11:00")
+    bot.click("sales1", "f1v5", "reported", now="2026-11-23T12:00")
+    assert (
+        "客户意见" in only(bot.click("sales1", "f1v6", "not_accepted", now="2026-11-23T13:00"), user="sales1")["text"]
+    )
+    out = bot.click("sales1", "f1v6", "not_accepted", now="2026-11-23T13:05", note="客户要求全数更换")
+    back = card_of(only(out, user="prod1"))
+    assert field(back, "客户意见") == "客户要求全数更换" and field(back, "处理轮次") == "第 2 轮"
+    assert field(back, "订单号") == "SO2026-0456"

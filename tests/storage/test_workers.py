@@ -96,5 +96,7 @@ def test_a_crashing_event_is_retried_then_given_up_and_the_sender_is_told(kesu: 
             ).one()
         assert attempts == attempt
         assert status == ("failed" if attempt == MAX_ATTEMPTS else "pending")
-    assert [d.payload["text"] for d in kesu.outbox.drain(now=NOW)] == ["抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。"]
+    assert [d.payload["text"] for d in kesu.outbox.drain(now=NOW)] == [
+        "抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。"
+    ]
     assert kesu.dispatcher.process_pending(now=NOW) == 0

@@ -191,7 +191,7 @@ def test_sales_cannot_take_qas_validity_step() -> None:
     ("action", "resolution"),
     [(Action.CUSTOMER_CAUSED, Resolution.CUSTOMER_CAUSED), (Action.MISDIRECTED, Resolution.MISDIRECTED)],
 )
-def test_a_rejected_form_records_the_reason_and_meets_the_first_response_clock(
+def test_a_rejected_form_records_the_reason_and_stops_the_handling_clock(
     action: Action, resolution: Resolution
 ) -> None:
     form = step(submitted(), action, QA1, {"reason": "客户超负荷使用"}, at=hours(1))
@@ -203,8 +203,11 @@ def test_a_rejected_form_records_the_reason_and_meets_the_first_response_clock(
     )
     first = form.clock(ClockName.FIRST_RESPONSE)
     handling = form.clock(ClockName.NORMAL)
-    assert first is not None and first.met_at == hours(1)
-    assert handling is not None and handling.met_at is None
+    assert first is not None and first.met_at is None  # sales still has to explain to the customer
+    assert handling is not None and handling.met_at == hours(1)
+    explained = step(form, Action.EXPLAINED, SALES1, {}, at=hours(2))
+    first = explained.clock(ClockName.FIRST_RESPONSE)
+    assert first is not None and first.met_at == hours(2)
 
 
 def test_rejecting_without_a_reason_is_refused() -> None:
@@ -308,7 +311,7 @@ def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department() 
     reported = step(verified(), Action.REPORTED, SALES1, at=hours(4))
     with pytest.raises(MissingFields):
         step(reported, Action.NOT_ACCEPTED, SALES1, at=hours(5))
-    back = step(reported, Action.NOT_ACCEPTED, SALES1, {"comment": "客户要求全数更换"}, at=hours(5))
+    back = step(reported, Action.NOT_ACCEPTED, SALES1, {"note": "客户要求全数更换"}, at=hours(5))
     assert (back.state, back.round, back.customer_note, back.resolution) == (
         State.ASSIGNED,
         2,

@@ -336,7 +336,7 @@ def test_not_effective_loops_back_to_the_department_until_qa_is_satisfied(uow: F
 
 def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department(uow: FakeUnitOfWork) -> None:
     form_id = drive(uow, State.REPORTED)
-    back = tap(uow, form_id, SALES1, Action.NOT_ACCEPTED, {"comment": "客户要求全数更换"}, at=hours(10))
+    back = tap(uow, form_id, SALES1, Action.NOT_ACCEPTED, {"note": "客户要求全数更换"}, at=hours(10))
     assert (back.state, back.round, back.customer_note, back.department) == (
         State.ASSIGNED,
         2,
