@@ -101,8 +101,9 @@ def test_the_demo_config_has_the_documented_people_and_roles() -> None:
         ChatPurpose.MGMT: "mgmt",
         ChatPurpose.SALES: "sales",
     }
-    assert [c.name for c in org.customers] == ["明辉电子", "顺达电器", "华为", "美的集团"]
-    assert [p.code for p in org.products] == ["X200", "FX-90", "P40", "KS-10"]
+    assert [c.name for c in org.customers][:4] == ["明辉电子", "顺达电器", "华为", "美的集团"]
+    assert [p.code for p in org.products][:4] == ["X200", "FX-90", "P40", "KS-10"]
+    assert len(org.customers) == len(org.products) == 10
 
 
 def test_the_demo_escalation_chain_ends_at_the_gm() -> None:
