@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -82,14 +83,18 @@ def _fail_config(e: ConfigError) -> NoReturn:
 
 
 def _now(kesu: Kesu, value: str | None) -> datetime:
+    return _parse_now(value, kesu.config.timezone)
+
+
+def _parse_now(value: str | None, tz: ZoneInfo) -> datetime:
     if value is None:
-        return kesu.now()
+        return datetime.now(tz)
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
         typer.echo(f"--now 不是 ISO 时间: {value!r} (例如 2026-11-23T09:30)", err=True)
         raise typer.Exit(2) from None
-    return at if at.tzinfo else at.replace(tzinfo=kesu.config.timezone)
+    return at if at.tzinfo else at.replace(tzinfo=tz)
 
 
 def _print(delivered: list[Delivery]) -> None:
@@ -185,6 +190,52 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
             typer.echo(("" if mine else f"→ 发给 {who}:\n") + to_text(msg))
             if "user" in msg["to"] and msg.get("card") and msg["card"]["actions"]:
                 last_cards[msg["to"]["user"]] = msg["card"]
+
+
+@app.command()
+def parse(
+    text: Annotated[str | None, typer.Argument(help="The message to understand.")] = None,
+    now: Now = None,
+    json_: Annotated[bool, typer.Option("--json", help="One compact JSON line (default: indented JSON).")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="Read one message per line on stdin; print one JSON object per line.")
+    ] = False,
+    eval_: Annotated[
+        Path | None,
+        typer.Option(
+            "--eval", help="Score a labelled JSONL file (text, intent, slots[, now]); print figures and misses."
+        ),
+    ] = None,
+) -> None:
+    """Show what Kesu understands in a message: {"intent": ..., "slots": {...}} (absent fields omitted)."""
+    from bot.intents.evaluate import evaluate, load, render
+    from bot.intents.understand import Parser
+
+    try:
+        cfg = load_config(_settings().config)
+    except ConfigError as e:
+        _fail_config(e)
+    parser = Parser(cfg.org)
+    at = _parse_now(now, cfg.timezone)
+    if eval_ is not None:
+        try:
+            examples = load(eval_)
+        except (OSError, ValueError) as e:
+            typer.echo(f"无法读取 {eval_}: {e}", err=True)
+            raise typer.Exit(2) from None
+        for line in render(evaluate(examples, parser)):
+            typer.echo(line)
+        return
+    if jsonl:
+        for line in sys.stdin:
+            u = parser(line.rstrip("\n"), at)
+            typer.echo(json.dumps({"intent": u.intent, "slots": u.slots}, ensure_ascii=False))
+        return
+    if text is None:
+        typer.echo("请给出要解析的消息,或使用 --jsonl / --eval。", err=True)
+        raise typer.Exit(2)
+    u = parser(text, at)
+    typer.echo(json.dumps({"intent": u.intent, "slots": u.slots}, ensure_ascii=False, indent=None if json_ else 2))
 
 
 @app.command(name="chat")

@@ -18,7 +18,7 @@ from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher, Sender
 from bot.intents import chitchat, log_complaint, query_status
-from bot.intents.understand import understand
+from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent
 from bot.scheduler.tick import Scheduler
@@ -101,7 +101,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         policy=policy,
         intents=intents(),
         actions=actions(),
-        understand=understand,
+        understand=Parser(config.org),
         channel_for=local_channel_for,
     )
     local = LocalSender()

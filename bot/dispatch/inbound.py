@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # a crashing event is retried by later passes, then given up and reported
 MAX_RACE_RETRIES = 3
-Understand = Callable[[str, Org], Understood]
+Understand = Callable[[str, datetime], Understood]
 ChannelFor = Callable[[Recipient], str]
 
 IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
@@ -113,7 +113,7 @@ class Dispatcher:
                 raise NotFound("这张卡片已无法操作。")
             handler(ctx)
         elif event.text and event.text.strip():
-            understood = self.understand(event.text, self.org)
+            understood = self.understand(event.text, ctx.now)
             intent = self.intents.handlers.get(understood.intent) or self.intents.handlers["unknown"]
             intent(ctx, understood)
         elif event.image:
