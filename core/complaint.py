@@ -83,6 +83,8 @@ class Action(StrEnum):
     ACCEPTED = "accepted"
     NOT_ACCEPTED = "not_accepted"
     EXPLAINED = "explained"
+    EDIT = "edit"  # a draft field answered in chat (not a button)
+    PHOTO = "photo"  # a photo attached (not a button)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -98,6 +100,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ACCEPTED: "客户已确认接收",
     Action.NOT_ACCEPTED: "客户不接受",
     Action.EXPLAINED: "已向客户说明",
+    Action.EDIT: "补充信息",
+    Action.PHOTO: "附照片",
 }
 
 # Fields a complaint needs before it can be submitted; the rest are optional.
@@ -228,6 +232,8 @@ class Complaint:
     last_action: Action | None = None
     last_actor: str | None = None
     last_at: datetime | None = None
+    asking: str | None = None  # the draft field the bot asked for; the owner's next message answers it
+    photos: tuple[str, ...] = ()  # media ids, oldest first (stored apart, so attaching never races a decision)
     events: tuple[Event, ...] = field(default=(), compare=False)  # new since loaded: what to audit
 
     @property
@@ -259,7 +265,13 @@ class Complaint:
 
 
 def require_open_card(form: Complaint, card_version: int, org: Org, tz: tzinfo) -> None:
-    """A click on a card is valid only while the form is still at the version the card was sent at."""
+    """A click on a card is valid only while the form is still at the version the card was sent at.
+
+    A draft is the exception: only its owner acts on it, and every draft card (an earlier one too)
+    submits what is stored now plus what the card carries.
+    """
+    if form.state is State.DRAFT and card_version <= form.version:
+        return
     if card_version != form.version:
         who = ""
         if form.last_action and form.last_at:
@@ -306,7 +318,7 @@ def decide(
     if action is Action.CANCEL:
         _require_state(form, State.DRAFT)
         require_owner(form, actor, "取消这张草稿")
-        return form._to(State.CANCELLED, action, actor, now, closed_at=now)
+        return form._to(State.CANCELLED, action, actor, now, closed_at=now, asking=None)
     if action in (Action.VALID, Action.CUSTOMER_CAUSED, Action.MISDIRECTED):
         _require_state(form, State.SUBMITTED)
         _require_role(actor, *QA_ROLES, what="做有效性确认(需要品质部)")
@@ -430,8 +442,42 @@ def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks
     """A complete draft becomes a numbered form waiting for QA, with its clocks."""
     check_submit(form, actor=actor)
     return form._to(
-        State.SUBMITTED, Action.CONFIRM, actor, now, note=number, number=number, submitted_at=now, clocks=clocks
+        State.SUBMITTED,
+        Action.CONFIRM,
+        actor,
+        now,
+        note=number,
+        number=number,
+        submitted_at=now,
+        clocks=clocks,
+        asking=None,
     )
+
+
+QUESTIONS: dict[str, str] = {
+    "customer": "是哪个客户?",
+    "product": "是哪个产品(型号)?",
+    "defect": "是什么问题(不良现象)?",
+    "quantity": "影响数量是多少?",
+}
+
+
+def update_draft(form: Complaint, *, actor: Person, values: dict[str, str], now: datetime) -> Complaint:
+    """The owner adds to a draft (an answer in chat); the next missing field becomes the question."""
+    _require_state(form, State.DRAFT)
+    require_owner(form, actor, "修改这张草稿")
+    details = form.details.merged(values)
+    missing = details.missing()
+    note = "、".join(DETAIL_LABELS[k] for k in values if k in DETAIL_LABELS and values[k].strip()) or None
+    return form._to(
+        State.DRAFT, Action.EDIT, actor, now, note=note, details=details, asking=missing[0] if missing else None
+    )
+
+
+def ask_next(form: Complaint) -> Complaint:
+    """A new draft asks for its first missing field (no event: nothing happened yet)."""
+    missing = form.details.missing()
+    return replace(form, asking=missing[0] if missing else None)
 
 
 def new_draft(*, owner: Person, details: Details, now: datetime) -> Complaint:

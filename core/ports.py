@@ -39,6 +39,26 @@ class ComplaintRepository(Protocol):
         """Every submitted form that is not closed."""
         ...
 
+    def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:
+        """The owner's most recently submitted form, if submitted at or after ``since``."""
+        ...
+
+    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
+        """Attach a stored photo to a form (attachments are rows of their own: no version race)."""
+        ...
+
+
+class MediaStore(Protocol):
+    """Photos and files people send, kept in the database (no local disk: any replica can serve them)."""
+
+    def put(self, data: bytes, *, content_type: str, now: datetime) -> str:
+        """Store bytes; returns the media id."""
+        ...
+
+    def get(self, media_id: str) -> tuple[str, bytes] | None:
+        """(content type, bytes), or None."""
+        ...
+
 
 class AuditLog(Protocol):
     """Append-only audit trail."""
@@ -112,6 +132,7 @@ class UnitOfWork(Protocol):
     counters: Counters
     outbox: Outbox
     inbox: Inbox
+    media: MediaStore
 
     def __enter__(self) -> Self: ...
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core import complaint as c
@@ -64,7 +64,7 @@ def log_complaint(uow: UnitOfWork, *, org: Org, user_id: str, details: c.Details
     actor = person(org, user_id)
     if not actor.has_any(*LOGGING_ROLES):
         raise NotAllowed("只有业务员(销售)可以登记客诉。")
-    form = uow.complaints.add(c.new_draft(owner=actor, details=details, now=now))
+    form = uow.complaints.add(c.ask_next(c.new_draft(owner=actor, details=details, now=now)))
     uow.audit.append(
         AuditEntry(
             entity=AUDIT_ENTITY,
@@ -137,3 +137,45 @@ def start_clocks(form: c.Complaint, *, policy: Policy) -> tuple[c.Clock, ...]:
         c.Clock(name, due_at(received, policy.clocks[name], calendar=policy.calendar, tz=policy.tz))
         for name in (ClockName.FIRST_RESPONSE, handling)
     )
+
+
+def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
+    """The person's newest draft, if any."""
+    drafts = uow.complaints.open_drafts(user_id)
+    return drafts[0] if drafts else None
+
+
+def answer_draft(
+    uow: UnitOfWork, *, org: Org, user_id: str, form_id: int, values: dict[str, str], now: datetime
+) -> c.Complaint:
+    """The owner's answer to the draft's question (or any fields they add) is stored on the draft."""
+    actor = person(org, user_id)
+    form = load(uow, form_id)
+    return _store(uow, form, c.update_draft(form, actor=actor, values=values, now=now))
+
+
+PHOTO_WINDOW = timedelta(minutes=10)
+
+
+def attach_photo(
+    uow: UnitOfWork, *, org: Org, user_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
+) -> c.Complaint | None:
+    """A photo goes to the sender's open draft, or to the form they submitted within ``window``; else None."""
+    actor = person(org, user_id)
+    form = open_draft(uow, actor.id) or uow.complaints.latest_submitted(actor.id, since=now - window)
+    if form is None or form.id is None:
+        return None
+    uow.complaints.add_photo(form.id, media_id, by=actor.id, at=now)
+    uow.audit.append(
+        AuditEntry(
+            entity=AUDIT_ENTITY,
+            entity_id=str(form.id),
+            action=c.Action.PHOTO.value,
+            actor=actor.id,
+            at=now,
+            before={"photos": len(form.photos)},
+            after={"photos": len(form.photos) + 1},
+            note=media_id,
+        )
+    )
+    return replace(form, photos=(*form.photos, media_id))

@@ -59,13 +59,14 @@ def complaint_to_row(form: Complaint, row: ComplaintRow | None = None) -> Compla
         "qa_comment": form.qa_comment,
         "invalid_reason": form.invalid_reason,
         "customer_note": form.customer_note,
+        "asking": form.asking,
         "clocks": [{"name": c.name.value, "due_at": _dt(c.due_at), "met_at": _dt(c.met_at)} for c in form.clocks],
     }
     return row
 
 
-def complaint_from_row(row: ComplaintRow) -> Complaint:
-    """Rebuild the domain form from its row."""
+def complaint_from_row(row: ComplaintRow, photos: tuple[str, ...] = ()) -> Complaint:
+    """Rebuild the domain form from its row (and its photos, stored apart)."""
     data = row.data
     resp = data.get("response")
     assert row.id is not None
@@ -112,4 +113,6 @@ def complaint_from_row(row: ComplaintRow) -> Complaint:
         last_action=Action(row.last_action) if row.last_action else None,
         last_actor=row.last_actor,
         last_at=row.last_at,
+        asking=data.get("asking"),
+        photos=photos,
     )

@@ -127,3 +127,28 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
     last_error: str | None = None
+
+
+class MediaRow(SQLModel, table=True):
+    """Bytes people sent (photos), kept in the database so any replica can serve them."""
+
+    __tablename__ = "media"
+
+    id: str = Field(primary_key=True, max_length=32)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64, index=True)
+    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
+    created_at: datetime = _ts()
+
+
+class ComplaintPhotoRow(SQLModel, table=True):
+    """A photo attached to a form (a row of its own: attaching never overwrites a concurrent decision)."""
+
+    __tablename__ = "complaint_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    media_id: str = Field(foreign_key="media.id", max_length=32)
+    added_by: str = Field(max_length=64)
+    added_at: datetime = _ts()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -17,9 +19,9 @@ from core.audit import AuditEntry
 from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, Outbox
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.tables import AuditRow, ComplaintRow, CounterRow, InboxRow, OutboxRow
+from storage.tables import AuditRow, ComplaintPhotoRow, ComplaintRow, CounterRow, InboxRow, MediaRow, OutboxRow
 
 
 def _upsert(session: Session) -> Any:
@@ -40,13 +42,38 @@ class SqlComplaints:
         assert row.id is not None
         return replace(form, id=row.id)
 
+    def _forms(self, rows: Sequence[ComplaintRow]) -> list[Complaint]:
+        ids = [r.id for r in rows if r.id is not None]
+        photos: dict[int, list[str]] = {}
+        if ids:
+            found = self.session.exec(
+                select(ComplaintPhotoRow)
+                .where(col(ComplaintPhotoRow.complaint_id).in_(ids))
+                .order_by(col(ComplaintPhotoRow.id))
+            ).all()
+            for p in found:
+                photos.setdefault(p.complaint_id, []).append(p.media_id)
+        return [complaint_from_row(r, tuple(photos.get(r.id or 0, ()))) for r in rows]
+
     def get(self, form_id: int) -> Complaint | None:
         row = self.session.get(ComplaintRow, form_id, populate_existing=True)
-        return complaint_from_row(row) if row else None
+        return self._forms([row])[0] if row else None
 
     def by_number(self, number: str) -> Complaint | None:
         row = self.session.exec(select(ComplaintRow).where(ComplaintRow.number == number)).first()
-        return complaint_from_row(row) if row else None
+        return self._forms([row])[0] if row else None
+
+    def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:
+        row = self.session.exec(
+            select(ComplaintRow)
+            .where(ComplaintRow.owner == owner, col(ComplaintRow.submitted_at) >= since)
+            .order_by(col(ComplaintRow.submitted_at).desc(), col(ComplaintRow.id).desc())
+        ).first()
+        return self._forms([row])[0] if row else None
+
+    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
+        self.session.add(ComplaintPhotoRow(complaint_id=form_id, media_id=media_id, added_by=by, added_at=at))
+        self.session.flush()
 
     def save(self, form: Complaint, *, expected_version: int) -> None:
         assert form.id is not None
@@ -66,7 +93,7 @@ class SqlComplaints:
             .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
             .order_by(col(ComplaintRow.id).desc())
         ).all()
-        return [complaint_from_row(r) for r in rows]
+        return self._forms(rows)
 
     def open_forms(self) -> Sequence[Complaint]:
         rows = self.session.exec(
@@ -74,7 +101,7 @@ class SqlComplaints:
             .where(col(ComplaintRow.state).in_([s.value for s in OPEN_STATES]))
             .order_by(col(ComplaintRow.id))
         ).all()
-        return [complaint_from_row(r) for r in rows]
+        return self._forms(rows)
 
 
 class SqlAudit:
@@ -275,6 +302,26 @@ class SqlInbox:
         )
 
 
+class SqlMedia:
+    """Media bytes in the ``media`` table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, data: bytes, *, content_type: str, now: datetime) -> str:
+        media_id = uuid.uuid4().hex
+        digest = hashlib.sha256(data).hexdigest()
+        self.session.add(
+            MediaRow(id=media_id, content_type=content_type, size=len(data), sha256=digest, data=data, created_at=now)
+        )
+        self.session.flush()
+        return media_id
+
+    def get(self, media_id: str) -> tuple[str, bytes] | None:
+        row = self.session.get(MediaRow, media_id)
+        return (row.content_type, row.data) if row else None
+
+
 class SqlUnitOfWork:
     """One session, one transaction; rolled back unless ``commit()`` was called."""
 
@@ -288,6 +335,7 @@ class SqlUnitOfWork:
         self.counters: Counters = SqlCounters(self.session)
         self.outbox: Outbox = SqlOutbox(self.session)
         self.inbox: Inbox = SqlInbox(self.session)
+        self.media: MediaStore = SqlMedia(self.session)
         return self
 
     def __exit__(
