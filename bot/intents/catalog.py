@@ -36,12 +36,22 @@ class Catalog:
             names += [(n, c.name) for n in (c.name, *c.aliases) if n]
         names += [(n, n) for n in extra_customers if n]
         self._customers = sorted(names, key=lambda x: len(x[0]), reverse=True)
-        self._fuzzy = [(n, canon) for n, canon in self._customers if len(n) >= 4]
+        self._fuzzy = [(n, canon) for n, canon in self._customers if len(n) >= 3 and not n.isascii()]
         patterns: list[tuple[re.Pattern[str], str]] = []
         for p in org.products:
+            # The product's noun (风扇 in "FX-90 风扇") may follow any written form of its code.
+            noun = p.name.replace(p.code, "").strip()
+            tail = rf"(?:\s*{re.escape(noun)})?" if noun else ""
             for alias in sorted((p.code, *p.aliases), key=len, reverse=True):
-                body = _code_pattern(alias) if re.fullmatch(r"[A-Za-z0-9 _-]+", alias) else re.escape(alias)
-                patterns.append((re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE), p.code))
+                m = re.fullmatch(r"([A-Za-z0-9 _-]*[0-9][A-Za-z0-9 _-]*?)\s*([^A-Za-z0-9 _-].*)?", alias)
+                end = r"(?![A-Za-z0-9])"
+                if m and m.group(2):  # "FX-90风扇", "M3螺丝": a code-like head, then words
+                    body = _code_pattern(m.group(1)) + end + r"\s*" + re.escape(m.group(2))
+                elif m:
+                    body = _code_pattern(alias) + end + tail
+                else:
+                    body = re.escape(alias)
+                patterns.append((re.compile(rf"(?<![A-Za-z0-9]){body}", re.IGNORECASE), p.code))
         self._products = patterns
 
     def customer(self, text: str) -> Match | None:
@@ -61,8 +71,14 @@ class Catalog:
         if best:
             return best
         for name, canon in self._fuzzy:
-            found = fuzz.partial_ratio_alignment(name, text, score_cutoff=self.FUZZY_CUTOFF)
-            if found is not None and found.dest_end - found.dest_start >= len(name) - 1:
+            # One character off: 格力电气 → 格力电器, 欧非光 → 欧菲光 (never for two-character names).
+            cutoff = self.FUZZY_CUTOFF if len(name) >= 4 else 66.0
+            found = fuzz.partial_ratio_alignment(name, text, score_cutoff=cutoff)
+            if (
+                found is not None
+                and found.dest_end - found.dest_start == len(name)
+                and text[found.dest_start] == name[0]  # 力达电器 is not 顺达电器: a typo keeps the first character
+            ):
                 return Match(canon, found.dest_start, found.dest_end)
         return None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.context import Understood
+from bot.intents.understand import normalise
 
 DEFAULT_NOW = "2026-11-22T10:00:00+08:00"
 
@@ -77,7 +78,9 @@ def load(path: Path) -> list[Example]:
 
 
 def _squash(value: str) -> str:
-    return re.sub(r"[\s,.;:!?,。;:!?、]+", "", value).lower()
+    """Compare free text as people would: same script, no punctuation, no particles at the ends."""
+    t = re.sub(r"[\s,.;:!?,。;:!?、]+", "", normalise(value)).lower()
+    return t.strip("的了吧啊呢")
 
 
 def same(name: str, expected: Any, got: Any) -> bool:

@@ -33,6 +33,8 @@ def chinese_to_int(text: str) -> int | None:
     last_unit = 1
     for ch in text:
         if ch in DIGITS:
+            if digit is not None and digit != 0 and DIGITS[ch] != 0:
+                return None  # 六七十 is a guess, not a number
             digit = DIGITS[ch]
             continue
         unit = UNITS[ch]

@@ -1,178 +1,233 @@
 """Text → intent and fields, as a colleague would read a hurried phone message (rules, no model).
 
-The order matters: numbers and references are taken out first (KS/RMA/order numbers, quantities),
-then customer and product from the catalogue (exact, alias, code without dash, typo), then the intent
-is decided from what is left, and the defect is the rest of the sentence with the filler removed.
+The order matters: references are taken out first (KS/RMA/order numbers), then customer and product
+from the catalogue (exact, alias, code without dash, one-character typo), then the quantity; the
+intent is decided from the words and what was found, and the defect is what is left of the sentence
+once the filler at the edges of each phrase is removed.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.context import Understood
-from bot.intents.catalog import Catalog, Match
+from bot.intents.catalog import Catalog
 from bot.intents.numbers import CN_NUMBER, chinese_to_int, to_int
 from core.org import Org
 
+# --- references and numbers ------------------------------------------------------------------------
 KS_NUMBER = re.compile(r"(?<![A-Za-z])ks[-_ ]?(\d{6})[-_ ]?(\d{1,4})(?!\d)", re.IGNORECASE)
 RMA_NUMBER = re.compile(r"(?<![A-Za-z])rma[-_ ]?(\d{6})[-_ ]?(\d{1,4})(?!\d)", re.IGNORECASE)
 ORDER_NO = re.compile(
     r"(?:订单号?|单号|order(?:\s*no\.?)?)?[::#\s]*(?<![A-Za-z0-9])((?:SO|MO|PO)[-_ ]?\d(?:[\d-]*\d)?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-NUM = rf"(\d+(?:,\d{{3}})*(?:\.\d+)?\s*(?:万|千|k|w)?|{CN_NUMBER})"
+NUM = rf"(?<![几\d.])(\d+(?:,\d{{3}})*(?:\.\d+)?\s*(?:万|千|百|k|w)?|{CN_NUMBER})(?!几)"
 UNIT = r"(?:个|pcs|pc|件|台|只|片|套|箱|支|块|颗|条|卷|张|根|盒|包|组|粒|双|把|units?|sets?|pieces?)"
 QTY_WITH_UNIT = re.compile(rf"{NUM}\s*(?:多)?\s*{UNIT}(?![月a-z])(?:\s*左右)?", re.IGNORECASE)
-QTY_LEAD = re.compile(rf"(?:一共|共计|共|总共|总计|数量(?:是|为|有)?|qty|大概|大约|约)\s*[::]?\s*{NUM}", re.IGNORECASE)
-MODEL_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,5}[-_ ]?\d{1,5}[A-Za-z]{0,2}(?:-\d{1,3})?)(?![A-Za-z0-9])")
-URGENT = re.compile(
-    r"(?<!不)(?<!不是很)(?<!不太)(?<!不用)(?<!不着)(?:急|马上|尽快|今天要|今天之内|立刻|立即|火速|asap|urgent)", re.I
+QTY_LEAD = re.compile(
+    rf"(?:一共|共计|共|总共|总计|涉及|不良数|不良数量|数量(?:是|为|有)?|qty|大概|大约|约|差不多|退回|退货|退了|退)\s*[::]?\s*{NUM}(?![\d.])(?!\s*(?:mm|cm|度|%|℃|v|a|w\b))",
+    re.IGNORECASE,
 )
+MODEL_CODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,5}[-_ ]?\d{1,5}[A-Za-z]{0,2}(?:-[A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])"
+)
+NOT_A_MODEL = re.compile(r"(?i)^(ks|rma|so|mo|po|8d|pcs|qe|pcb|dc|ac|usb|hdmi)\d*$|^\d")
+URGENT = re.compile(
+    r"(?<!不)(?<!不是很)(?<!不太)(?<!不用)(?<!不着)(?<!不是)(?:急|马上|尽快|今天要|今天之内|今日内|当天|立刻|立即|火速|asap|urgent)",
+    re.IGNORECASE,
+)
+MONTHS_EN = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        1,
+    )
+}
 MONTH_EXPLICIT = re.compile(r"(20\d{2})\s*[-年/.]\s*(\d{1,2})\s*月?")
 MONTH_NAMED = re.compile(r"(今年|去年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月(?:份)?")
-
-CANCEL = re.compile(
-    r"^(取消|撤销|撤回|算了|不要了|不用了|作废|删掉|删除草稿|cancel)(吧|了|一下|草稿|这单|这个)?[!.。!]*$", re.I
+MONTH_WORDS = re.compile(
+    r"(本月|这个?月|当月|上上?个?月|\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|last month|this month|monthly|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december)",
+    re.IGNORECASE,
 )
+
+# --- intent words ----------------------------------------------------------------------------------
+CANCEL = re.compile(
+    r"^(取消|撤销|撤回|算了|不要了|不用了|作废|删掉|删除草稿|退出|cancel|别登记了?|不登记了|不算)"
+    r"(吧|了|一下|草稿|这单|这个|刚才的?操作|刚才的?)?$",
+    re.IGNORECASE,
+)
+CANCEL_LOOSE = re.compile(r"(取消|撤销|撤回|不算|别登记|不用登记|不要了|作废|打错了|发错了|不弄了|不搞了|cancel)", re.I)
 HELP = re.compile(
-    r"^(帮助|help|\?+|菜单|怎么用|如何使用|使用说明|你能做什么|你会什么|能干嘛|有什么功能|功能|指令|命令|说明|你好.{0,4}怎么用.*)[??!.。]*$",
+    r"^/?(帮助|help|\?+|菜单|menu|怎么用|如何使用|使用说明|你能做什么|你会什么|能干嘛|有什么功能|功能|指令|命令|说明)$",
     re.IGNORECASE,
 )
 HELP_LOOSE = re.compile(
-    r"(怎么用|你能做什么|你会做什么|能帮我做什么|有哪些功能|使用说明|help me|how (do|to) (i )?use)", re.I
+    r"(怎么用|咋用|如何用|你能做什么|你会做什么|能干啥|能干嘛|都能干|能帮我做什么|有哪些功能|有什么功能|哪些命令|"
+    r"什么命令|使用说明|怎么登记|如何登记|怎么报|怎么提交|怎么操作|如何操作|不会用|教教我|教我用|看不懂|"
+    r"how (do|to) (i )?use|what can you do|help me)",
+    re.IGNORECASE,
 )
 TASKS = re.compile(
-    r"(待办|待审批|待审核|待处理|待我|要我批|要我审|需要我|我的任务|我还有|我手上|还有(什么|啥|哪些).{0,6}(没|未)|"
-    r"超期|逾期|过期的|todo|to-do|pending|有啥要我|有什么要我|等我(批|审|处理))",
+    r"(待办|待审批|待审核|待处理|待我|要我批|要我审|要我签|需要我(?!们)|我的任务|我还有|我手上|我名下|我这边有|"
+    r"还有(什么|啥|哪些).{0,8}(没|未)|我有哪些|(没|未)(跟进|处理|结案)|超期|逾期|过期的|超时的|卡着|"
+    r"my tasks|todo|to-do|"
+    r"pending|有啥要我|有什么要我|等我|我要批|我要审|我今天要干|我该做|过了.{0,6}期限|超过.{0,4}期限|快到期|到期了)",
     re.IGNORECASE,
 )
-SUMMARY = re.compile(r"(汇总|统计|月报|报表|总结|小结|summary|report|分析报告|数据|情况表|排行)", re.IGNORECASE)
+SUMMARY = re.compile(
+    r"(汇总|统计|月报|月度|报表|总结|小结|summary|report|分析|数据|情况表|排行|及时率|多少单|几单|多少起|多少个投诉|"
+    r"多少投诉|多少客诉|top\s*\d|分布|对比|趋势|排名|占比|按.{0,6}分)",
+    re.IGNORECASE,
+)
 STATUS = re.compile(
-    r"(进度|状态|处理到哪|到哪了|到哪一步|怎么样了|咋样了|如何了|有结果|结果出来|进展|跟进情况|status|progress|"
-    r"处理得怎么样|处理好了(吗|没)|好了没|完成了(吗|没)|什么情况|结案了(吗|没)|有回复(吗|没)|处理完了(吗|没)|查一下|查下)",
+    r"(进度|状态|处理到哪|到哪了|到哪一步|到谁那|在谁那|谁在处理|怎么样了|咋样了|如何了|有结果|结果出来|进展|跟进情况|"
+    r"status|progress|update on|处理得怎么样|处理好了(吗|没)|好了没|完成了(吗|没)|什么情况|结案了(吗|没)|"
+    r"有回复了?(吗|没)|"
+    r"处理完了?(吗|没)|查一下|查下|查查|查询|查一查|在催|批下来|下来了?没|批了(吗|没)|回复了(吗|没)|有消息(吗|没)|"
+    r"出来了(吗|没)|判定|any update|update on)",
     re.IGNORECASE,
 )
-RETURN_STRONG = re.compile(
-    r"(申请退货|退货申请|申请rma|rma申请|要退货|想退货|安排退货|办退货|退货流程|要退回|退回来|申请退回|要求退货|要退|退货|退回|return)",
+RETURN = re.compile(
+    r"(退货|退回|退换|申请退|要退|想退|退\s*\d|退[一二两三四五六七八九十百千万几]|开个?\s*rma|need an? rma|"
+    r"申请个?\s*rma|rma\s*申请|"
+    r"\breturn\b|send back|退给我们)",
     re.IGNORECASE,
 )
-VISIT = re.compile(r"(拜访|走访|回访|visit|上门|去了一趟|见了.{0,6}客户|登门)", re.IGNORECASE)
+VISIT = re.compile(r"(拜访|走访|回访|visit|上门|去了一?趟|跑了一?趟|见了.{0,6}客户|登门|拜会)", re.IGNORECASE)
 COMPLAINT = re.compile(
-    r"(投诉|投拆|投述|客诉|抱怨|反馈|反映|complain|complaint|quality issue|品质问题|质量问题|客户说)", re.I
+    r"(投诉|客诉|抱怨|反馈|反映|客户说|complain|complaint|quality issue|品质问题|质量问题|品质异常|质量异常|不良)",
+    re.IGNORECASE,
 )
 DEFECT = re.compile(
-    r"(划伤|划痕|刮花|刮伤|擦伤|裂|破|碎|变形|弯|翘|漏|渗|异响|噪音|响声|不亮|不良|短路|烧|焦|氧化|生锈|锈|色差|颜色|"
-    r"尺寸|偏大|偏小|超差|毛刺|披锋|脏|污|缺|少发|错发|漏发|少了|发错|不一致|松|脱落|断|卡|死机|失灵|失效|故障|发热|过热|"
-    r"温度高|虚焊|气泡|起泡|掉漆|脱漆|模糊|受潮|霉|装不上|配合|公差|不通电|无法|不能|异常|偏差|功能|接触不良|开裂|凹|凸|"
-    r"缩水|变色|发黄|字迹|印错|贴错|混料|批锋|起皮|掉色|不转|抖动|重启|没反应|坏|问题|瑕疵|次品|不合格|"
-    r"overheat|scratch|crack|broken|defect|leak|noise|rust|loose|fail|damag|dent|faulty)",
+    r"(划伤|划痕|刮花|刮伤|擦伤|裂|破|碎|变形|弯|翘|漏|渗|异响|噪音|噪声|响|不亮|短路|烧|焦|氧化|生锈|锈|色差|颜色|"
+    r"尺寸|偏|超差|毛刺|毛边|披锋|批锋|脏|污|缺|少发|错发|漏发|少了|发错|不一致|松|脱落|掉|断|卡|死机|失灵|失效|故障|"
+    r"发热|过热|温升|温度|虚焊|气泡|起泡|气纹|掉漆|脱漆|模糊|受潮|霉|装不上|配合|公差|不通电|无法|不能|异常|偏差|"
+    r"接触不良|开裂|凹|凸|缩水|变色|发黄|发黑|字迹|印错|贴错|混料|混了|起皮|掉色|不转|抖|振动|重启|没反应|坏|瑕疵|"
+    r"次品|不合格|不达标|超标|不足|不够|不对|不符|不良|冒烟|炸|光衰|闪|暗|错误|不稳|纹波|跑飞|不起振|无输出|割手|"
+    r"异味|分层|生锈|歪|堵|不牢|间隙|太薄|太厚|太短|太长|太大|太小|太松|太紧|偏位|丢|花屏|黑屏|白屏|不均|死灯|死|锡珠|"
+    r"少打|漏打|多打|少装|漏装|错装|装反|反了|滑牙|发烫|发白|变黄|压不紧|不紧|花|压伤|压痕|粘连|报警|融|熔|melt|太[软硬松紧大小薄厚短长重轻亮暗快慢高低]|"
+    r"不(?:充电|启动|工作|开机|动作|吸合|导通|出水|出风|平|齐|全|干净|匹配|识别|响应)|"
+    r"overheat|scratch|crack|broken|defect|leak|noise|noisy|loud|rust|loose|fail|damag|dent|faulty|flicker|peel|"
+    r"wrong|missing|bent|burn|short|dead)",
     re.IGNORECASE,
 )
 NEGATIVE = re.compile(
-    r"(报价|货款|付款|回款|发票|验厂|下单|下个单|订货|询价|交期确认|对账|开会|吃饭|午饭|请假|快递到了)"
+    r"(报价|货款|付款|回款|发票|验厂|审核|下单|下个单|订货|询价|交期|对账|开会|吃饭|午饭|请假|快递|约.{0,6}见面|样品|送样|寄)"
 )
+ENGLISH_REPORT = re.compile(r"\b(said|says|say|reports?|reported|found|complain\w*|claims?)\b", re.IGNORECASE)
 
-COMPANY_SUFFIX = (
-    "有限公司|股份公司|公司|科技|电子|电器|五金|精密|实业|集团|代工厂|工厂|制造|光电|塑胶|机电|电机|汽车|通讯|医疗|照明|"
-    "家电|贸易|器材|材料|电气|智能|新能源|半导体|模具|包装"
-)
-COMPANY = re.compile(
-    rf"([\u4e00-\u9fa5A-Za-z]{{2,10}}?(?:{COMPANY_SUFFIX}))(?:的|那边|这边|说|投诉|反馈|来电|电话|[,:;]|\s|$)"
-)
-BEFORE_VERB = re.compile(
-    r"^(?:客户)?([\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9&.]{1,11}?)(?:那边|这边)?"
-    r"(?:又)?(?:投诉|投拆|投述|客诉|反馈|反映|抱怨|来电|打电话|电话说|说)"
-)
-RECEIVED_FROM = re.compile(
-    r"(?:接到|收到|来自)([\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9&.]{1,11}?)(?:的)?(?:电话|邮件|微信|投诉|反馈|消息|来电)"
-)
-CUSTOMER_LABEL = re.compile(
-    r"客户(?:名称)?[::\s]\s*([\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9&.]{1,11}?)(?=的|说|反馈|投诉|那边|[,,。;;\s]|$)"
-)
-ENGLISH_CUSTOMER = re.compile(r"(?:customer|client)\s*[:]?\s*([A-Z][A-Za-z0-9&.-]*(?:\s+[A-Z][A-Za-z0-9&.-]*)*)")
-ENGLISH_LEAD = re.compile(
-    r"^([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)*)\s+(?:complain|report|says|said|found|return)", re.I
-)
-VISIT_CUSTOMER = re.compile(
-    r"(?:拜访|走访|回访|visit(?:ed)?|去|见了|登门)\s*(?:了|过)?\s*(?:客户)?([\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9&.]{1,11}?)(?=的|,|,|。|\s|$|,|聊|沟通|谈|客户|那边|一趟|了)",
-    re.I,
-)
-NOT_A_NAME = {
-    "我们",
-    "客户",
-    "今天",
-    "刚才",
-    "刚刚",
-    "他们",
-    "对方",
-    "这边",
-    "那边",
-    "老板",
-    "领导",
-    "有个",
-    "有人",
-    "一个",
-    "这个",
-    "那个",
-    "昨天",
-    "上午",
-    "下午",
-    "早上",
-    "晚上",
-    "刚接",
-    "接到",
-    "收到",
-    "麻烦",
-    "请",
-    "帮忙",
-    "品质",
-    "质量",
-    "产品",
-    "货",
-    "我",
-    "你",
-    "又",
-    "再次",
-    "再",
-    "还是",
-    "老客户",
-    "新客户",
-    "the",
-    "our",
-    "we",
-    "they",
-}
-LEADING_NOISE = re.compile(r"^(?:【[^】]*】|\[[^\]]*\]|转发[::]?|fw[::]|fwd[::])\s*", re.IGNORECASE)
-NAME_PREFIX = re.compile(
-    r"^(?:刚接到|刚刚|刚才|刚|今天|昨天|上午|下午|早上|晚上|又|再次|接到|收到|麻烦|请|帮忙|老客户|新客户|客户|那个|这个)+"
-)
-NAME_SUFFIX = re.compile(r"(?:有限公司|股份公司|公司|那边|这边|的)$")
-FILLER = re.compile(
-    r"(刚接到|接到|收到|刚刚|刚才|电话|来电|邮件|微信|客户|投诉|投拆|投述|客诉|反馈|反映|抱怨|complaint|complain|说|我们的|我们|我司|贵司|"
-    r"一共|总共|共计|数量|左右|大概|大约|请|麻烦|帮忙|帮我|尽快|处理|跟进|回复|一下|今天要|今天之内|今天|加急|紧急|马上|立刻|立即|"
-    r"急件|急|好像|发现|出现|有点|有些|这批|那批|批次|货|产品|订单号?|单号|报告|需要|要求|给个|给|答复|看看|看下|看一下|"
-    r"pls|please|asap|urgent|customer|client|pcs|of|the|our|we|they)",
+# Product nouns a factory ships; used when no code or catalogue name is written (塑胶外壳, 电源适配器).
+PRODUCT_NOUN = re.compile(
+    r"((?:塑胶|塑料|金属|铝|不锈钢|电源|充电|LED|USB|HDMI|DC-DC|AC)?"
+    r"(?:适配器|外壳|线束|铝壳|电机|马达|遥控器|充电器|连接器|变压器|风扇|螺丝|螺母|散热片|灯板|电源板|控制板|支架|"
+    r"显示屏|屏幕|电池|线材|数据线|插头|端子|模块|传感器|开关|继电器|电感|电容|面板|机壳|壳体|线|灯管|灯条))",
     re.IGNORECASE,
 )
-SEGMENT = re.compile(r"[,;。!?、\s:()\[\]【】\"'“”…~]+")
-TRIM = "的了吧啊呢哦呀嘛和及与跟在对是也都就还又把被让"
-LEAD_WORDS = re.compile(r"^(有|出现了?|发现了?|存在|都|全部|部分|个别)+")
 
+# --- customers not in the catalogue ----------------------------------------------------------------
+COMPANY_SUFFIX = (
+    "有限公司|股份公司|公司|科技|电子|电器|五金|精密|实业|集团|代工厂|配套厂|工厂|制造|光电|塑胶|机电|电机|汽车|通讯|"
+    "医疗|照明|家电|贸易|器材|材料|电气|智能|新能源|半导体|模具|包装|厂"
+)
+NAME = r"[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9&.]{1,11}?"
+COMPANY = re.compile(
+    rf"([\u4e00-\u9fa5A-Za-z]{{2,10}}?(?:{COMPANY_SUFFIX}))(?=的|那边|这边|说|称|于|在|投诉|反馈|反映|来电|电话|要|又|[,:;/#]|\s|$)"
+)
+BEFORE_VERB = re.compile(
+    rf"(?:^|(?<=[\s,.;:!~/#]))(?:客户)?({NAME})\s*(?:那边|这边|的采购|的品质|的QE)?(?:又)?"
+    r"(?:投诉|客诉|反馈|反映|抱怨|来电|打电话|电话说|说|要求|要退|申请|那单|那个|的)"
+)
+RECEIVED_FROM = re.compile(rf"(?:接到|收到|来自)({NAME})(?:的)?(?:电话|邮件|微信|投诉|反馈|消息|来电)")
+CUSTOMER_LABEL = re.compile(rf"(?:客户|customer)(?:名称)?\s*[::]\s*({NAME})(?=的|说|反馈|投诉|那边|[,,。;;\s]|$)", re.I)
+LEADING_NAME = re.compile(rf"^({NAME})(?=\s*:|\s+\S)")
+ENGLISH_CUSTOMER = re.compile(
+    r"(?i:customer|client|for|from|visit log|the)\s*:?\s*([A-Z][A-Za-z0-9&.-]*)"
+    r"(?=\s*(?:QA|QE|,|:|complaint|case|return|$|\s))"
+)
+ENGLISH_SAYS = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z0-9&.-]+)\s*(?:说|反馈|反映|投诉)")
+ENGLISH_LEAD = re.compile(
+    r"^(?:the customer\s+)?([A-Z][A-Za-z0-9&.-]+)(?:\s+QE)?(?:\s+email)?\s*[:,]?\s+"
+    r"(?:complain|report|says|said|found|return|want|is|has|asks)",
+    re.IGNORECASE,
+)
+VISIT_CUSTOMER = re.compile(
+    rf"(?:拜访|走访|回访|visit(?:ed)?(?:\s*log)?\s*:?|去了?一?趟|去了?|见了|登门|拜会)\s*(?:了|过)?\s*(?:客户)?({NAME})"
+    r"(?=的|,|,|。|\s|$|聊|沟通|谈|客户|那边|一趟|了|拜访|走访)",
+    re.IGNORECASE,
+)
+NOT_A_NAME = re.compile(
+    r"^(我|你|他|她|它|有|没|怎么|如何|请问|帮我|新增|记录|上|本|这|那|今|昨|明|刚|客户|老客户|新客户|品质|质量|产品|货|"
+    r"麻烦|请|又|再|还|一个|有个|the|our|we|they|it|this|that|i|need|please|new|monthly|customer|client|status|"
+    r"return|visited|visit|jabil reports|from|email|any|hi|hello|ok|fyi|re|fw|fwd)$|"
+    r"^(有|我|你|这|那|上次|上回|下次)|(月|周|星期|报的|那个|这个|超时|登记|记录|情况|问题|什么|哪|吗|呢|一下|投诉|客诉|反馈|反映|退|申请|查|状态|进度|"
+    r"说|要|帮|收到|通知|贵司|我司|异常|又|一单|特此|兹|报告|hhh)",
+    re.IGNORECASE,
+)
+NAME_PREFIX = re.compile(
+    r"^(?:刚接到|刚刚|刚才|刚|今天|今日|昨天|上午|下午|早上|晚上|又|再次|接到|收到|麻烦|请|帮忙|帮我看下|帮我查下|看下|查下|"
+    r"查一下|查查|帮我查查|帮我查|看看|帮我记下|记下|特此反馈|特此|兹有|兹|报告|喂|我刚刚|"
+    r"回访|拜访|走访|老客户|新客户|客户|那个|这个)+"
+)
+NAME_SUFFIX = re.compile(r"(?:有限公司|股份公司|公司|那边|这边|那单|这单|的采购|的品质|拜访|走访|了|的)+$")
 
-@dataclass(frozen=True)
-class _Found:
-    customer: Match | None
-    product: Match | None
+# --- defect phrase ---------------------------------------------------------------------------------
+FIELD_LABELS = re.compile(
+    r"(客户|产品|品名|型号|问题|不良现象|不良数|不良|现象|描述|数量|订单号?|严重度|紧急程度|处理要求)\s*[::]"
+)
+BOUNDARY = re.compile(r"(大概|一共|总共|共计|数量|然后|让我们|要我们|请予以|请|麻烦|客户要求|望|不对是)")
+SEGMENT = re.compile(r"[,;。!?、\s:()\[\]【】\"'“”…~|/#]+")
+EDGE_FILLER = (
+    r"刚接到|接到|收到|刚刚|刚才|刚|来邮件|来电|电话|邮件|微信|客户|投诉|客诉|反馈了?个问题|反馈|反映|抱怨|说|讲|我们的|我们|"
+    r"我司|他们|他们的|一共|总共|共计|涉及|数量|左右|大概|大约|约|请|麻烦|帮忙|帮我|登记一下|登记|记一下|先记|那边|这边|"
+    r"有个投诉|有|出现了?|发现了?|存在|都|全部|部分|一部分|个别|有一部分|批量|这批|那批|上周那批|这一批|货|产品|的|了|啊|吧|"
+    r"呢|哦|呀|嘛|又来了|先|装上以后|装上后|用了|使用中|问题|的问题|情况|现象|处理|跟进|回复|答复|尽快|请尽快|马上|要|需要|"
+    r"要求|给说法|给答复|明天|今天|急件|加急|紧急|急+|不急|下周|现在|还没说|具体|还在清点|清点|又来|里面|上|在|"
+    r"贵司供应的|贵司|我司|检验中|通知|品质异常通知|质量异常通知"
+)
+EDGE_EN = (
+    r"said|says|say|the|a|an|about|that|its|their|our|we|they|is|are|were|was|too|very|pcs|units|email|qe|"
+    r"complained|complain|complains|reported|reports|found|need|8d|asap|please|handle|affected|customer|of|with|has|have"
+)
+EDGE = re.compile(rf"^(?:{EDGE_FILLER})+|(?:{EDGE_FILLER})+$", re.IGNORECASE)
+EDGE_WORDS_EN = re.compile(rf"^(?:(?:{EDGE_EN})\b\s*)+|(?:\s*\b(?:{EDGE_EN}))+$", re.IGNORECASE)
+PARTICLES = "的了吧啊呢哦呀嘛"
+
+# Common traditional characters, so 華為反饋 reads as 华为反馈.
+TRADITIONAL = str.maketrans(
+    "為饋燒數質問題單號貨個臺報處電訂發現產錯壞響亂裝說這邊們過來時後會與對開關門顏無體來點頭買賣務廠"
+    "續備應戶價據議識導標準確實際驗證檢測試業務齊機構種類設計製條頁長間聯繫絡網線紅藍黃綠華況閃爍漏裂劃傷",
+    "为馈烧数质问题单号货个台报处电订发现产错坏响乱装说这边们过来时后会与对开关门颜无体来点头买卖务厂"
+    "续备应户价据议识导标准确实际验证检测试业务齐机构种类设计制条页长间联系络网线红蓝黄绿华况闪烁漏裂划伤",
+)
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width (NFKC), one space, common typos fixed."""
-    t = unicodedata.normalize("NFKC", text)
-    t = t.replace("投拆", "投诉").replace("投述", "投诉").replace("电孑", "电子")
+    """Full-width to half-width (NFKC), traditional to simplified for common characters, typos, one space."""
+    t = unicodedata.normalize("NFKC", text).translate(TRADITIONAL)
+    t = re.sub(
+        r"(?<=[A-Za-z])(-?)([零一二两三四五六七八九十百]{1,4})(?=[\u4e00-\u9fa5\s]|$)",
+        lambda m: m.group(1) + str(chinese_to_int(m.group(2)) or m.group(2)),
+        t,
+    )
+    t = t.replace("投拆", "投诉").replace("投述", "投诉").replace("电孑", "电子").replace("客述", "客诉")
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -184,8 +239,11 @@ def _rma(m: re.Match[str]) -> str:
     return f"RMA-{m.group(1)}-{int(m.group(2)):04d}"
 
 
-def _month(text: str, now: datetime) -> str | None:
+def month_of(text: str, now: datetime) -> str | None:
+    """YYYY-MM for 本月, 上个月, 上上个月, 10月份, 去年12月, 2026年3月, October … resolved against ``now``."""
     year, month = now.year, now.month
+    lowered = text.lower()
+    english = next((i for name, i in MONTHS_EN.items() if name in lowered), None)
     if re.search(r"上上个?月", text):
         month -= 2
     elif re.search(r"(上个?月|last month|previous month)", text, re.I):
@@ -194,6 +252,10 @@ def _month(text: str, now: datetime) -> str | None:
         pass
     elif m := MONTH_EXPLICIT.search(text):
         year, month = int(m.group(1)), int(m.group(2))
+    elif english is not None:
+        month = english
+        if month > now.month:
+            year -= 1
     elif m := MONTH_NAMED.search(text):
         raw = m.group(2)
         value = int(raw) if raw.isdigit() else chinese_to_int(raw)
@@ -210,19 +272,49 @@ def _month(text: str, now: datetime) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
-def _quantity(text: str) -> tuple[int, tuple[int, int]] | None:
+AFFECTED = re.compile(r"(挑出|查出|选出|其中|里面|中有|不良数?|坏了|发现|有问题的|affected)\S{0,4}$", re.IGNORECASE)
+BARE_QTY = re.compile(rf"(?:^|(?<=[\s,;。/#|]))(?:{NUM})(?=$|[\s,;。/#|])", re.IGNORECASE)
+
+
+def quantity_of(text: str) -> tuple[int, tuple[int, int]] | None:
+    """The affected quantity and where it is written: '200个', '1.5万片', '一共15台', '数量:80', a bare '2500'.
+
+    Of several, the one introduced as the affected part wins (1.5万片里挑出来80片 → 80); a lone 'one'
+    in front of a noun (一个投诉, 一个孔) is an article, not a quantity.
+    """
+    found: list[tuple[int, tuple[int, int]]] = []
     for pattern in (QTY_WITH_UNIT, QTY_LEAD):
         for m in pattern.finditer(text):
             value = to_int(m.group(1))
-            if value is not None and value > 0:
-                return value, m.span()
-    return None
+            if value is None or value <= 0:
+                continue
+            article = (
+                value == 1 and not m.group(1).isdigit() and re.match(r"[\u4e00-\u9fa5]", text[m.end() : m.end() + 1])
+            )
+            if not article:
+                found.append((value, m.span()))
+        if found:
+            break
+    if not found:
+        for m in BARE_QTY.finditer(text):
+            value = to_int(m.group(1))
+            raw = m.group(1)
+            if value and (len(raw) >= 2 or not raw.isdigit()) and not re.fullmatch(r"20\d\d", raw):
+                found.append((value, m.span()))
+                break
+    if not found:
+        return None
+    for value, span in found[1:]:
+        if AFFECTED.search(text[max(0, span[0] - 10) : span[0]]):
+            return value, span
+    return found[0]
 
 
 def _clean_name(raw: str) -> str | None:
-    name = NAME_SUFFIX.sub("", NAME_PREFIX.sub("", raw.strip())).strip(" .,:")
-    name = NAME_SUFFIX.sub("", name)
-    if len(name) < 2 or name.lower() in NOT_A_NAME or name.isdigit() or MODEL_CODE.fullmatch(name):
+    name = raw.strip(" .,:")
+    for _ in range(2):
+        name = NAME_SUFFIX.sub("", NAME_PREFIX.sub("", name)).strip(" .,:")
+    if len(name) < 2 or name.isdigit() or NOT_A_NAME.search(name) or MODEL_CODE.fullmatch(name):
         return None
     if DEFECT.search(name) and not re.search(COMPANY_SUFFIX, name):
         return None
@@ -231,9 +323,17 @@ def _clean_name(raw: str) -> str | None:
 
 def _new_customer(text: str) -> str | None:
     """A customer not in the catalogue, kept as written (a new customer is normal)."""
-    for pattern in (CUSTOMER_LABEL, RECEIVED_FROM, ENGLISH_CUSTOMER, ENGLISH_LEAD, COMPANY, BEFORE_VERB):
-        m = pattern.search(text)
-        if m:
+    for pattern in (
+        CUSTOMER_LABEL,
+        RECEIVED_FROM,
+        ENGLISH_CUSTOMER,
+        ENGLISH_LEAD,
+        ENGLISH_SAYS,
+        COMPANY,
+        BEFORE_VERB,
+        LEADING_NAME,
+    ):
+        for m in pattern.finditer(text):
             name = _clean_name(m.group(1))
             if name:
                 return name
@@ -248,17 +348,36 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _defect(rest: str) -> str | None:
-    stripped = URGENT.sub(" ", rest)
-    stripped = FILLER.sub(" ", stripped)
-    segments = [LEAD_WORDS.sub("", s.strip(TRIM + " ")).strip(TRIM + " ") for s in SEGMENT.split(stripped)]
-    segments = [s for s in segments if len(s) >= 2 and not s.isdigit()]
-    if not segments:
+def defect_of(rest: str, *, after: int = 0) -> str | None:
+    """The defect phrase: the first phrase naming a defect once the filler at its edges is gone.
+
+    Phrases written after the product (``after``) come first: people name the part, then what is wrong.
+    """
+    text = BOUNDARY.sub(lambda m: " " * len(m.group(0)), FIELD_LABELS.sub(lambda m: " " * len(m.group(0)), rest))
+    cjk = len(re.findall(r"[\u4e00-\u9fa5]", text))
+    english = len(re.findall(r"[A-Za-z]", text)) > 2 * cjk
+    splitter = re.compile(r"[,;。!?:()\[\]|/#—]+|\s{2,}") if english else SEGMENT
+    phrases: list[tuple[int, str]] = []
+    pos = 0
+    for raw in splitter.split(text):
+        start = text.find(raw, pos) if raw else pos
+        pos = start + len(raw)
+        phrase = raw.strip()
+        for _ in range(5):
+            stripped = (EDGE_WORDS_EN.sub("", phrase) if english else EDGE.sub("", phrase)).strip(PARTICLES + " ")
+            if stripped == phrase:
+                break
+            phrase = stripped
+        if len(phrase) < 2 or phrase.isdigit() or URGENT.fullmatch(phrase) or PRODUCT_NOUN.fullmatch(phrase):
+            continue
+        if re.search(r"(通知|报告|单)$", phrase) or QTY_WITH_UNIT.fullmatch(phrase):
+            continue
+        phrases.append((start, phrase))
+    if not phrases:
         return None
-    with_defect = [s for s in segments if DEFECT.search(s)]
-    chosen = " ".join(with_defect) if with_defect else max(segments, key=len)
-    chosen = re.sub(r"(的问题|问题)$", "", chosen).strip(TRIM + " ") or chosen
-    return chosen if len(chosen) >= 2 else None
+    ordered = [p for p in phrases if p[0] >= after] + [p for p in phrases if p[0] < after]
+    named = [p for _, p in ordered if DEFECT.search(p)]
+    return named[0] if named else ordered[0][1]
 
 
 class Parser:
@@ -270,133 +389,144 @@ class Parser:
     def __call__(self, text: str, now: datetime) -> Understood:
         return self.parse(text, now)
 
-    def parse(self, text: str, now: datetime) -> Understood:
-        """The intent of ``text`` and the fields it states (absent fields are omitted)."""
-        t = LEADING_NOISE.sub("", normalise(text))
-        if not t:
-            return Understood("unknown")
-        bare = re.sub(r"^[\s!.?。~]+|[\s!.?。~]+$", "", t)
-        if CANCEL.match(bare):
-            return Understood("cancel")
-        if HELP.match(bare) or (len(bare) <= 16 and HELP_LOOSE.search(bare)):
-            return Understood("help")
+    def entities(self, text: str) -> dict[str, Any]:
+        """Customer, product, quantity, order number and urgency found in ``text``, whatever the intent."""
+        return self._extract(normalise(text))[0]
 
+    def _extract(self, t: str) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+        found: dict[str, Any] = {}
         spans: list[tuple[int, int]] = []
-        ks = KS_NUMBER.search(t)
-        rma = RMA_NUMBER.search(t)
-        for m in (ks, rma):
+        for key, pattern, fmt in (("complaint_no", KS_NUMBER, _ks), ("rma_no", RMA_NUMBER, _rma)):
+            m = pattern.search(t)
             if m:
+                found[key] = fmt(m)
                 spans.append(m.span())
         order = ORDER_NO.search(_blank(t, spans))
         if order:
+            found["order_no"] = re.sub(r"[_ ]", "", order.group(1).upper())
             spans.append(order.span())
-        masked = _blank(t, spans)
-        found = _Found(self.catalog.customer(masked), None)
-        if found.customer:
-            spans.append((found.customer.start, found.customer.end))
-        found = _Found(found.customer, self.catalog.product(_blank(t, spans)))
-        product_value: str | None = found.product.value if found.product else None
-        if found.product:
-            spans.append((found.product.start, found.product.end))
-        qty = _quantity(_blank(t, spans))
+        customer = self.catalog.customer(_blank(t, spans))
+        if customer:
+            found["customer"] = customer.value
+            spans.append((customer.start, customer.end))
+        product = self.catalog.product(_blank(t, spans))
+        if product:
+            found["product"] = product.value
+            found["_product_end"] = product.end
+            spans.append((product.start, product.end))
+        qty = quantity_of(_blank(t, spans))
         if qty:
+            found["quantity"] = qty[0]
             spans.append(qty[1])
-        if product_value is None:
-            code = MODEL_CODE.search(_blank(t, spans))
-            if code and not re.fullmatch(r"(?i)(ks|rma|so|mo|po)\d*", code.group(1).replace("-", "")):
-                product_value = re.sub(r"[_ ]", "-", code.group(1).upper())
-                spans.append(code.span())
-        customer = found.customer.value if found.customer else None
-        if customer is None:
-            customer = _new_customer(_blank(t, spans))
-            if customer:
-                i = t.find(customer)
+        if "product" not in found:
+            for code in MODEL_CODE.finditer(_blank(t, spans)):
+                if not NOT_A_MODEL.search(code.group(1).replace("-", "")):
+                    found["product"] = re.sub(r"[_ ]", "-", code.group(1).upper())
+                    found["_product_end"] = code.end()
+                    spans.append(code.span())
+                    break
+        if "product" not in found:
+            noun = PRODUCT_NOUN.search(_blank(t, spans))
+            if noun:
+                found["product"] = noun.group(1)
+                found["_product_is_noun"] = True
+                found["_product_end"] = noun.end()
+                spans.append(noun.span())
+        if "customer" not in found:
+            name = _new_customer(_blank(t, spans))
+            if name:
+                found["customer"] = name
+                i = t.find(name)
                 if i >= 0:
-                    spans.append((i, i + len(customer)))
+                    spans.append((i, i + len(name)))
+        if URGENT.search(t):
+            found["severity"] = "urgent"
+        return found, spans
 
-        slots: dict[str, Any] = {}
-        intent = self._intent(t, has_number=bool(ks or rma), customer=customer, product=product_value, qty=qty)
-        if intent == "query_status":
-            if ks:
-                slots["complaint_no"] = _ks(ks)
-            if rma:
-                slots["rma_no"] = _rma(rma)
-            if not ks and not rma and customer:
-                slots["customer"] = customer
-        elif intent == "monthly_summary":
-            month = _month(t, now)
+    def parse(self, text: str, now: datetime) -> Understood:
+        """The intent of ``text`` and the fields it states (absent fields are omitted)."""
+        full = normalise(text)
+        t = re.sub(r"^(?:【[^】]*】|\[[^\]]*\]|转发[::]?|fwd?[::])\s*", "", full, flags=re.IGNORECASE)
+        bare = re.sub(r"^[\s!.?。~]+|[\s!.?。~]+$", "", t)
+        if not bare:
+            return Understood("help" if "?" in t else "unknown")
+        if CANCEL.match(bare):
+            return Understood("cancel")
+        if HELP.match(bare) or (len(bare) <= 20 and HELP_LOOSE.search(bare)):
+            return Understood("help")
+        found, spans = self._extract(t)
+        concrete = {"customer", "product", "complaint_no", "rma_no", "order_no"} & set(found)
+        if len(bare) <= 12 and CANCEL_LOOSE.search(bare) and not concrete:
+            return Understood("cancel")
+        intent = self._intent(full, found)
+        keep = {
+            "query_status": ("complaint_no", "rma_no", "customer"),
+            "request_return": ("complaint_no", "customer", "product", "quantity", "order_no"),
+            "log_complaint": ("customer", "product", "quantity", "order_no"),
+            "record_visit": ("customer",),
+        }.get(intent, ())
+        slots = {k: found[k] for k in keep if k in found}
+        if intent == "monthly_summary":
+            month = month_of(t, now)
             if month:
                 slots["month"] = month
-        elif intent == "record_visit":
-            visit = VISIT_CUSTOMER.search(t)
-            name = customer or (_clean_name(visit.group(1)) if visit else None)
+        elif intent == "record_visit" and not self.catalog.customer(t):
+            visit = VISIT_CUSTOMER.search(t)  # the one visited, rather than any name in the notes
+            name = _clean_name(visit.group(1)) if visit else None
             if name:
                 slots["customer"] = name
-        elif intent == "request_return":
-            if ks:
-                slots["complaint_no"] = _ks(ks)
-            self._goods(slots, customer, product_value, qty, order)
         elif intent == "log_complaint":
-            self._goods(slots, customer, product_value, qty, order)
-            defect = _defect(_blank(t, spans))
+            rest = _blank(t, spans)
+            rest = _blank(rest, [m.span() for m in QTY_WITH_UNIT.finditer(rest)])
+            defect = defect_of(rest, after=found.get("_product_end", 0))
             if defect:
                 slots["defect"] = defect
-            slots["severity"] = "urgent" if URGENT.search(t) else "normal"
+            slots["severity"] = found.get("severity", "normal")
         return Understood(intent, slots)
 
     @staticmethod
-    def _goods(
-        slots: dict[str, Any],
-        customer: str | None,
-        product: str | None,
-        qty: tuple[int, tuple[int, int]] | None,
-        order: re.Match[str] | None,
-    ) -> None:
-        if customer:
-            slots["customer"] = customer
-        if product:
-            slots["product"] = product
-        if qty:
-            slots["quantity"] = qty[0]
-        if order:
-            slots["order_no"] = re.sub(r"[_ ]", "", order.group(1).upper())
-
-    @staticmethod
-    def _intent(t: str, *, has_number: bool, customer: str | None, product: str | None, qty: object) -> str:
+    def _intent(t: str, found: dict[str, Any]) -> str:
+        has_number = "complaint_no" in found or "rma_no" in found
         complaint = bool(COMPLAINT.search(t))
         defect = bool(DEFECT.search(t))
-        if TASKS.search(t) and not has_number:
+        goods = ("product" in found and "_product_is_noun" not in found) or "quantity" in found
+        if TASKS.search(t) and not has_number and not (defect and goods):
             return "my_tasks"
+        if VISIT.search(t) and not has_number and not (complaint and goods):
+            return "record_visit"
         if (
             SUMMARY.search(t)
             and not has_number
-            and (_has_month_words(t) or re.search(r"(投诉|客诉|退货|抱怨|反馈)", t))
-            and not (defect and (product or qty))
+            and (MONTH_WORDS.search(t) or re.search(r"(投诉|客诉|退货|抱怨|反馈|月报|月度|及时率|monthly)", t, re.I))
+            and not (defect and goods)
         ):
             return "monthly_summary"
-        if RMA_NUMBER.search(t):
+        status = bool(STATUS.search(t))
+        returning = bool(RETURN.search(t)) or bool(re.search(r"\brma\b", t, re.I) and not has_number)
+        if "rma_no" in found:
             return "query_status"
-        returning = RETURN_STRONG.search(t)
         if has_number:
-            if returning and not STATUS.search(t):
-                return "request_return"
+            return "request_return" if returning and not status else "query_status"
+        if (
+            status
+            and not goods
+            and ("customer" in found or re.search(r"(投诉|客诉|那单|这单|单子|那批|退货|rma|报的|complaint)", t, re.I))
+        ):
             return "query_status"
-        if STATUS.search(t) and (customer or re.search(r"(投诉|客诉|那单|这单|单子|那批|退货)", t)) and not qty:
-            return "query_status"
-        if returning and not (complaint and defect and not re.search(r"(申请|要|安排|办|想)", t)):
+        if returning:
             return "request_return"
         if VISIT.search(t):
             return "record_visit"
         if NEGATIVE.search(t) and not complaint and not defect:
             return "unknown"
-        if complaint or (defect and (customer or product or qty)):
+        if complaint and ("customer" in found or goods or defect):
+            return "log_complaint"
+        if defect and ("customer" in found or goods):
+            return "log_complaint"
+        if "customer" in found and "product" in found and ("quantity" in found or ENGLISH_REPORT.search(t)):
+            return "log_complaint"  # who, what and how many: a report of a problem
+        if "customer" in found and "product" in found and "_product_is_noun" not in found and defect:
+            return "log_complaint"
+        if complaint:
             return "log_complaint"
         return "unknown"
-
-
-def _has_month_words(t: str) -> bool:
-    return bool(
-        re.search(
-            r"(本月|这个?月|当月|上上?个?月|\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|last month|this month)", t, re.I
-        )
-    )
