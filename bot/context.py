@@ -20,6 +20,7 @@ class Understood:
 
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
+    entities: dict[str, Any] = field(default_factory=dict)  # everything found, whatever the intent (for answers)
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Context:
 
 IntentHandler = Callable[[Context, Understood], None]
 ActionHandler = Callable[[Context], None]
+# A follow-up sees every text first; it returns True when the text answered its open question.
+FollowUp = Callable[[Context, Understood, str], bool]
 
 
 class IntentRouter:
@@ -52,6 +55,12 @@ class IntentRouter:
 
     def __init__(self) -> None:
         self.handlers: dict[str, IntentHandler] = {}
+        self.follow_ups: list[FollowUp] = []
+
+    def follow_up(self, hook: FollowUp) -> FollowUp:
+        """Register a hook that may take a text as the answer to a question the bot asked."""
+        self.follow_ups.append(hook)
+        return hook
 
     def intent(self, name: str) -> Callable[[IntentHandler], IntentHandler]:
         """Register the decorated function for intent ``name``."""
@@ -68,6 +77,7 @@ class IntentRouter:
         """Add another router's intents."""
         for name, handler in other.handlers.items():
             self.intent(name)(handler)
+        self.follow_ups.extend(other.follow_ups)
 
 
 class ActionRouter:

@@ -15,7 +15,7 @@ import typer
 
 from bot.cards.complaint import inputs_for
 from bot.config import ConfigError, Settings, check_config, load_config
-from bot.local.parse import click_event, say_event
+from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json, to_text
 from bot.wiring import Kesu, build, create_app
 from core.messages import Delivery
@@ -104,15 +104,35 @@ def _print(delivered: list[Delivery]) -> None:
 
 @app.command()
 def say(
-    text: Annotated[str, typer.Argument(help="The message, e.g. '明辉电子投诉X200外壳划伤,200个,急'.")],
     as_: AsUser,
+    text: Annotated[str | None, typer.Argument(help="The message, e.g. '明辉电子投诉X200外壳划伤,200个,急'.")] = None,
     chat: Annotated[str | None, typer.Option("--chat", help="Say it in this group chat (id).")] = None,
+    image: Annotated[
+        Path | None, typer.Option("--image", help="Send a photo (JPEG, PNG, GIF, BMP, WebP, HEIC; up to 10 MB).")
+    ] = None,
     now: Now = None,
 ) -> None:
-    """Send a message as a person; print every message delivered as a result, one JSON object per line."""
+    """Send a message (or a photo) as a person; print every message delivered as a result, one JSON per line."""
+    if (text is None) == (image is None):
+        typer.echo("请给出消息文字或 --image 图片(二选一)。", err=True)
+        raise typer.Exit(2)
+    data = b""
+    content_type: str | None = None
+    if image is not None:
+        try:
+            data = image.read_bytes()
+        except OSError as e:
+            typer.echo(f"无法读取图片 {image}: {e.strerror}", err=True)
+            raise typer.Exit(2) from None
+        content_type = image_type(data)
+        if content_type is None or len(data) > MAX_IMAGE_BYTES:
+            typer.echo(f"{image} 不是支持的图片(JPEG/PNG/GIF/BMP/WebP/HEIC,10 MB 以内)。", err=True)
+            raise typer.Exit(2)
     with _kesu() as kesu:
         at = _now(kesu, now)
-        _print(kesu.run_local(say_event(user=as_, text=text, now=at, chat=chat), now=at))
+        media_id = kesu.store_media(data, content_type=content_type, now=at) if content_type else None
+        event = say_event(user=as_, text=text, now=at, chat=chat, image=media_id)
+        _print(kesu.run_local(event, now=at))
 
 
 @app.command()

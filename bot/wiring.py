@@ -17,7 +17,7 @@ from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher, Sender
-from bot.intents import chitchat, log_complaint, query_status
+from bot.intents import chitchat, log_complaint, photo, query_status
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
     router = IntentRouter()
-    for module in (log_complaint, query_status, chitchat):
+    for module in (log_complaint, query_status, photo, chitchat):
         router.include(module.router)
     return router
 
@@ -73,6 +73,13 @@ class Kesu:
             self.dispatcher.process(event_id, now=now)
         self.outbox.drain(now=now)
         return self.local.take()
+
+    def store_media(self, data: bytes, *, content_type: str, now: datetime) -> str:
+        """Keep a photo someone sent (before its event is stored); returns the media id."""
+        with self.uow() as uow:
+            media_id = uow.media.put(data, content_type=content_type, now=now)
+            uow.commit()
+        return media_id
 
     def close(self) -> None:
         """Release database connections."""

@@ -45,6 +45,8 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
     if d.order_no:
         out.append(CardField("订单号", d.order_no))
     out.append(CardField("业务员", org.name_of(form.owner)))
+    if form.photos:
+        out.append(CardField("照片", f"{len(form.photos)} 张"))
     if form.department:
         dept = org.department(form.department)
         out.append(CardField("责任部门", dept.name if dept else form.department))

@@ -114,8 +114,12 @@ class Dispatcher:
             handler(ctx)
         elif event.text and event.text.strip():
             understood = self.understand(event.text, ctx.now)
+            if any(hook(ctx, understood, event.text) for hook in self.intents.follow_ups):
+                return
             intent = self.intents.handlers.get(understood.intent) or self.intents.handlers["unknown"]
             intent(ctx, understood)
+        elif event.image and "photo" in self.intents.handlers:
+            self.intents.handlers["photo"](ctx, Understood("photo", {"media_id": event.image}))
         elif event.image:
             ctx.reply(IMAGE_REPLY)
         else:

@@ -389,10 +389,6 @@ class Parser:
     def __call__(self, text: str, now: datetime) -> Understood:
         return self.parse(text, now)
 
-    def entities(self, text: str) -> dict[str, Any]:
-        """Customer, product, quantity, order number and urgency found in ``text``, whatever the intent."""
-        return self._extract(normalise(text))[0]
-
     def _extract(self, t: str) -> tuple[dict[str, Any], list[tuple[int, int]]]:
         found: dict[str, Any] = {}
         spans: list[tuple[int, int]] = []
@@ -482,7 +478,8 @@ class Parser:
             if defect:
                 slots["defect"] = defect
             slots["severity"] = found.get("severity", "normal")
-        return Understood(intent, slots)
+        entities = {k: v for k, v in found.items() if not k.startswith("_")}
+        return Understood(intent, slots, entities)
 
     @staticmethod
     def _intent(t: str, found: dict[str, Any]) -> str:

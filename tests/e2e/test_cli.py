@@ -82,14 +82,16 @@ def test_only_sales_may_log_a_complaint(db_url: str) -> None:
     )
 
 
-def test_a_photo_gets_a_polite_answer(db_url: str) -> None:
+def test_a_photo_with_no_form_to_go_to_gets_a_hint_and_a_forged_media_id_a_refusal(db_url: str) -> None:
     kesu = build(Settings(database_url=db_url, config=None), migrate=False)
     try:
-        event = InboundEvent(platform="local", event_key="img-1", user="sales1", at=NOW, image="media-1")
-        out = kesu.run_local(event, now=NOW)
+        media = kesu.store_media(b"\x89PNG\r\n\x1a\nfake", content_type="image/png", now=NOW)
+        out = kesu.run_local(say_event(user="sales1", text=None, image=media, now=NOW), now=NOW)
         assert [d.payload["text"] for d in out] == [
-            "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
+            "收到图片。要登记客诉,请先用文字描述:客户、产品、问题和数量,再发照片。"
         ]
+        forged = InboundEvent(platform="local", event_key="img-2", user="sales1", at=NOW, image="not-a-media-id")
+        assert [d.payload["text"] for d in kesu.run_local(forged, now=NOW)] == ["图片没有收到完整,请重发。"]
     finally:
         kesu.close()
 
