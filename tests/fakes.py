@@ -22,7 +22,7 @@ from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, Outbox
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox
 from core.services import Policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,6 +70,7 @@ class FakeStore:
     complaint_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     outbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     inbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 class FakeComplaints:
@@ -117,6 +118,16 @@ class FakeComplaints:
         """Every submitted form that is not closed, by id."""
         forms = self._all()
         return [forms[i] for i in sorted(forms) if forms[i].state in OPEN_STATES]
+
+    def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:
+        """The owner's newest submitted form, if submitted at or after ``since``."""
+        forms = [f for f in self._all().values() if f.owner == owner and f.submitted_at and f.submitted_at >= since]
+        return max(forms, key=lambda f: (f.submitted_at, f.id or 0), default=None)
+
+    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
+        """Photos are kept apart from the form's version, as in the database."""
+        form = self._all()[form_id]
+        self.writes[form_id] = replace(form, photos=(*form.photos, media_id))
 
     def commit(self) -> None:
         self._store.complaints.update(self.writes)
@@ -293,6 +304,29 @@ class FakeInbox:
         self.writes.clear()
 
 
+class FakeMedia:
+    """Media bytes by id."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[str, tuple[str, bytes]] = {}
+
+    def put(self, data: bytes, *, content_type: str, now: datetime) -> str:
+        media_id = f"m{len(self._store.media) + len(self.writes) + 1}"
+        self.writes[media_id] = (content_type, data)
+        return media_id
+
+    def get(self, media_id: str) -> tuple[str, bytes] | None:
+        return (self._store.media | self.writes).get(media_id)
+
+    def commit(self) -> None:
+        self._store.media.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
 class FakeUnitOfWork:
     """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
     ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
@@ -304,15 +338,24 @@ class FakeUnitOfWork:
         self.fake_counters = FakeCounters(self.store)
         self.fake_outbox = FakeOutbox(self.store)
         self.fake_inbox = FakeInbox(self.store)
+        self.fake_media = FakeMedia(self.store)
         self.complaints: ComplaintRepository = self.fake_complaints
         self.audit: AuditLog = self.fake_audit
         self.counters: Counters = self.fake_counters
         self.outbox: Outbox = self.fake_outbox
         self.inbox: Inbox = self.fake_inbox
+        self.media: MediaStore = self.fake_media
         self.commits = 0
 
-    def _parts(self) -> tuple[FakeComplaints, FakeAudit, FakeCounters, FakeOutbox, FakeInbox]:
-        return self.fake_complaints, self.fake_audit, self.fake_counters, self.fake_outbox, self.fake_inbox
+    def _parts(self) -> tuple[FakeComplaints, FakeAudit, FakeCounters, FakeOutbox, FakeInbox, FakeMedia]:
+        return (
+            self.fake_complaints,
+            self.fake_audit,
+            self.fake_counters,
+            self.fake_outbox,
+            self.fake_inbox,
+            self.fake_media,
+        )
 
     def __enter__(self) -> Self:
         self.rollback()  # a new transaction starts from what is committed
