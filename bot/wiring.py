@@ -17,7 +17,7 @@ from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher, Sender
-from bot.intents import chitchat, log_complaint, photo, query_status
+from bot.intents import chitchat, log_complaint, my_tasks, photo, query_status
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
     router = IntentRouter()
-    for module in (log_complaint, query_status, photo, chitchat):
+    for module in (log_complaint, query_status, my_tasks, photo, chitchat):
         router.include(module.router)
     return router
 

@@ -10,11 +10,39 @@ router = IntentRouter()
 
 HELP = (
     "我是客诉助手 Kesu,可以这样用:\n"
-    "· 登记客诉:明辉电子投诉X200外壳划伤,200个,急\n"
+    "· 登记客诉:明辉电子投诉X200外壳划伤,200个,急(缺什么我会问)\n"
+    "· 发照片:登记后直接发,会附到这张单上\n"
     "· 查进度:KS-202611-0001 进度\n"
+    "· 我的待办:待办\n"
     "· 取消草稿:取消\n"
     "卡片上的按钮一点即可处理。"
 )
+
+COMING = {
+    "request_return": "退货申请",
+    "monthly_summary": "月度汇总",
+    "record_visit": "拜访记录",
+}
+SLOT_LABELS = {
+    "complaint_no": "客诉单",
+    "customer": "客户",
+    "product": "产品",
+    "quantity": "数量",
+    "order_no": "订单",
+    "month": "月份",
+}
+
+
+def _coming(name: str) -> None:
+    @router.intent(name)
+    def handler(ctx: Context, understood: Understood) -> None:
+        said = "、".join(f"{SLOT_LABELS[k]} {v}" for k, v in understood.slots.items() if k in SLOT_LABELS)
+        heard = f"({said})" if said else ""
+        ctx.reply(f"已识别为{COMING[name]}{heard}。这个功能即将上线,请先按原流程处理。")
+
+
+for _name in COMING:
+    _coming(_name)
 
 
 @router.intent("help")

@@ -114,3 +114,18 @@ def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path, db_url: str) -> 
     result = CliRunner().invoke(app, ["say", "--as", "sales1", "--image", str(fake)], env=env)
     assert result.exit_code == 2 and "不是支持的图片" in result.stderr
     assert _rows(db_url, "SELECT count(*) FROM media") == [(0,)]
+
+
+def test_my_tasks_lists_what_waits_for_me_with_due_times(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
+    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:00")
+    tasks = only(bot.say("qa1", "我的待办", now="2026-11-26T10:00"), user="qa1")["text"]
+    assert "KS-202611-0001 明辉电子 X200 · 待品质确认 · 已超期 11-25 09:00" in tasks
+    assert only(bot.say("rd1", "待办", now="2026-11-26T10:00"), user="rd1")["text"] == "您目前没有待办。"
+
+
+def test_requests_for_features_still_to_come_say_what_was_understood(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    reply = only(bot.say("sales1", "申请退货 KS-202611-0002 200个", now="2026-11-23T09:00"), user="sales1")["text"]
+    assert reply.startswith("已识别为退货申请(客诉单 KS-202611-0002、数量 200)")
