@@ -102,13 +102,15 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         return SqlUnitOfWork(factory)
 
     policy = Policy(clocks=config.clocks, calendar=config.calendar(), tz=config.timezone)
+    with uow() as unit:  # customers named on earlier forms are matched like the configured ones
+        known = tuple(unit.complaints.known_customers())
     dispatcher = Dispatcher(
         uow=uow,
         org=config.org,
         policy=policy,
         intents=intents(),
         actions=actions(),
-        understand=Parser(config.org),
+        understand=Parser(config.org, extra_customers=known),
         channel_for=local_channel_for,
     )
     local = LocalSender()

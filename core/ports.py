@@ -47,6 +47,10 @@ class ComplaintRepository(Protocol):
         """Attach a stored photo to a form (attachments are rows of their own: no version race)."""
         ...
 
+    def known_customers(self) -> Sequence[str]:
+        """Customer names on submitted forms (new customers sales have named before)."""
+        ...
+
 
 class MediaStore(Protocol):
     """Photos and files people send, kept in the database (no local disk: any replica can serve them)."""

@@ -71,6 +71,12 @@ class SqlComplaints:
         ).first()
         return self._forms([row])[0] if row else None
 
+    def known_customers(self) -> Sequence[str]:
+        names = self.session.exec(
+            select(ComplaintRow.customer).where(col(ComplaintRow.number).is_not(None)).distinct()
+        ).all()
+        return sorted(n for n in names if n)
+
     def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
         self.session.add(ComplaintPhotoRow(complaint_id=form_id, media_id=media_id, added_by=by, added_at=at))
         self.session.flush()

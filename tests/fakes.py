@@ -124,6 +124,10 @@ class FakeComplaints:
         forms = [f for f in self._all().values() if f.owner == owner and f.submitted_at and f.submitted_at >= since]
         return max(forms, key=lambda f: (f.submitted_at, f.id or 0), default=None)
 
+    def known_customers(self) -> Sequence[str]:
+        """Customer names on submitted forms."""
+        return sorted({f.details.customer for f in self._all().values() if f.number and f.details.customer})
+
     def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
         """Photos are kept apart from the form's version, as in the database."""
         form = self._all()[form_id]

@@ -129,3 +129,11 @@ def test_requests_for_features_still_to_come_say_what_was_understood(db_url: str
     bot = LocalChat(db_url)
     reply = only(bot.say("sales1", "申请退货 KS-202611-0002 200个", now="2026-11-23T09:00"), user="sales1")["text"]
     assert reply.startswith("已识别为退货申请(客诉单 KS-202611-0002、数量 200)")
+
+
+def test_a_customer_named_on_an_earlier_form_is_recognised_later(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    bot.say("sales1", "智米投诉FX-90风扇噪音大 20台", now="2026-11-23T09:00")
+    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:01")
+    card = card_of(only(bot.say("sales2", "FX-90风扇噪音大 20台,是智米的", now="2026-11-24T09:00"), user="sales2"))
+    assert field(card, "客户") == "智米"
