@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.context import ActionRouter, Context, IntentRouter, Understood
 from bot.protocol import InboundEvent
 from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
-from core.messages import OutboundMessage, Recipient
+from core.messages import InboxEvent, OutboundMessage, Recipient
 from core.org import Org
 from core.ports import UnitOfWork
 from core.services import Policy
@@ -90,18 +90,31 @@ class Dispatcher:
             ids = uow.inbox.pending(limit=limit)
         return sum(1 for i in ids if self.process(i, now=now).processed)
 
-    def _attempt(self, event_id: int, now: datetime) -> Outcome:
+    def _in_unit(self, event_id: int, now: datetime, body: Callable[[Context, InboxEvent], bool]) -> bool:
+        """Claim the event and run ``body`` in one unit of work with its messages; False if it was not ours.
+
+        ``body`` returns whether the event is done (marked in the same transaction as its effects).
+        """
         with self.uow() as uow:
             stored = uow.inbox.claim(event_id)
             if stored is None:
-                return Outcome(processed=False)
-            event = InboundEvent.from_dict(stored.payload)
-            ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
-            self._route(ctx)
+                return False
+            ctx = Context(
+                uow=uow, org=self.org, policy=self.policy, now=now, event=InboundEvent.from_dict(stored.payload)
+            )
+            done = body(ctx, stored)
             self._write(ctx, event_id, now)
-            uow.inbox.mark_done(event_id, now=now)
+            if done:
+                uow.inbox.mark_done(event_id, now=now)
             uow.commit()
-        return Outcome(processed=True)
+        return True
+
+    def _attempt(self, event_id: int, now: datetime) -> Outcome:
+        def handle(ctx: Context, _: InboxEvent) -> bool:
+            self._route(ctx)
+            return True
+
+        return Outcome(processed=self._in_unit(event_id, now, handle))
 
     def _route(self, ctx: Context) -> None:
         event = ctx.event
@@ -126,33 +139,27 @@ class Dispatcher:
             ctx.reply("暂不支持这种消息。")
 
     def _refuse(self, event_id: int, refused: DomainError, now: datetime) -> Outcome:
-        """A rule said no: nothing of the attempt is kept; the person is told why, once."""
-        with self.uow() as uow:
-            stored = uow.inbox.claim(event_id)
-            if stored is None:
-                return Outcome(processed=False)
-            event = InboundEvent.from_dict(stored.payload)
-            ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
-            # Refusals always go privately to the person who asked.
-            ctx.send(Recipient.user(event.user), text=refused.message)
-            self._write(ctx, event_id, now)
-            uow.inbox.mark_done(event_id, now=now)
-            uow.commit()
+        """A rule said no: nothing of the attempt is kept; the person is told why, once, privately."""
+
+        def tell(ctx: Context, _: InboxEvent) -> bool:
+            ctx.send(Recipient.user(ctx.event.user), text=refused.message)
+            return True
+
+        if not self._in_unit(event_id, now, tell):
+            return Outcome(processed=False)
         return Outcome(processed=True, ok=False, text=refused.message)
 
     def _fail(self, event_id: int, crash: Exception, now: datetime) -> None:
-        with self.uow() as uow:
-            stored = uow.inbox.claim(event_id)
-            if stored is None:
-                return
+        """A crash: the event stays pending for a later pass, until MAX_ATTEMPTS; then the sender is told."""
+
+        def record(ctx: Context, stored: InboxEvent) -> bool:
             give_up = stored.attempts + 1 >= MAX_ATTEMPTS
-            uow.inbox.mark_failed(event_id, error=f"{type(crash).__name__}: {crash}", give_up=give_up)
+            ctx.uow.inbox.mark_failed(event_id, error=f"{type(crash).__name__}: {crash}", give_up=give_up)
             if give_up:
-                event = InboundEvent.from_dict(stored.payload)
-                ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event)
-                ctx.send(Recipient.user(event.user), text="抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。")
-                self._write(ctx, event_id, now)
-            uow.commit()
+                ctx.send(Recipient.user(ctx.event.user), text="抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。")
+            return False
+
+        self._in_unit(event_id, now, record)
 
     def _write(self, ctx: Context, event_id: int, now: datetime) -> None:
         for i, (to, payload) in enumerate(ctx.outgoing):
