@@ -17,6 +17,9 @@ class Role(StrEnum):
     VP = "vp"
     GM = "gm"
     WAREHOUSE = "warehouse"
+    PURCHASING = "purchasing"
+    FINANCE = "finance"
+    PMC = "pmc"
     ADMIN = "admin"
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
+from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import Complaint
 from core.messages import Delivery, InboxEvent, OutboundMessage
+from core.orders import Order
+from core.returns import ReturnRequest
+
+T = TypeVar("T")
 
 
 class ComplaintRepository(Protocol):
@@ -128,6 +133,30 @@ class Inbox(Protocol):
         ...
 
 
+class Records(Protocol[T]):
+    """Approvals, returns and orders: versioned records, written only if nobody changed them meanwhile."""
+
+    def add(self, item: T) -> T:
+        """Store a new record; returns it with its id."""
+        ...
+
+    def get(self, record_id: int) -> T | None:
+        """A record by id (None if there is none)."""
+        ...
+
+    def by_number(self, number: str) -> T | None:
+        """A record by its number (RMA-…, OR-…)."""
+        ...
+
+    def save(self, item: T, *, expected_version: int) -> None:
+        """Write ``item`` if the stored version is still ``expected_version``; else raise ConcurrentUpdate."""
+        ...
+
+    def open(self) -> Sequence[T]:
+        """Records not yet in a final state, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories: ``with uow: ...; uow.commit()``."""
 
@@ -137,6 +166,9 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     inbox: Inbox
     media: MediaStore
+    approvals: Records[Approval]
+    returns: Records[ReturnRequest]
+    orders: Records[Order]
 
     def __enter__(self) -> Self: ...
 

@@ -152,3 +152,21 @@ class ComplaintPhotoRow(SQLModel, table=True):
     media_id: str = Field(foreign_key="media.id", max_length=32)
     added_by: str = Field(max_length=64)
     added_at: datetime = _ts()
+
+
+class RecordRow(SQLModel, table=True):
+    """Approvals, returns and order reviews: a versioned JSON document per record, by kind."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "number", name="uq_record_number"),
+        sa.Index("ix_record_open", "kind", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    number: str | None = Field(default=None, max_length=32)
+    state: str = Field(max_length=24)
+    version: int
+    created_at: datetime = _ts()
+    data: dict[str, Any] = _json()

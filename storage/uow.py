@@ -15,12 +15,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox
+from core.orders import Order
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, Records
+from core.returns import ReturnRequest
 from storage.mappers import complaint_from_row, complaint_to_row
+from storage.records import APPROVALS, ORDERS, RETURNS, SqlRecords
 from storage.tables import AuditRow, ComplaintPhotoRow, ComplaintRow, CounterRow, InboxRow, MediaRow, OutboxRow
 
 
@@ -342,6 +346,9 @@ class SqlUnitOfWork:
         self.outbox: Outbox = SqlOutbox(self.session)
         self.inbox: Inbox = SqlInbox(self.session)
         self.media: MediaStore = SqlMedia(self.session)
+        self.approvals: Records[Approval] = SqlRecords(self.session, APPROVALS)
+        self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
+        self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
         return self
 
     def __exit__(

@@ -9,21 +9,35 @@ step changed nothing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo
 
+from core.approval import Approval, ApprovalState
 from core.audit import AuditEntry
 from core.clocks import DEFAULT_CLOCKS, WeekdayCalendar
 from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
+from core.orders import Order
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, Records
+from core.returns import ReturnRequest
 from core.services import Policy
+
+
+class _Record(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Record)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -71,6 +85,10 @@ class FakeStore:
     outbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     inbox_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    approvals: dict[int, Approval] = field(default_factory=dict)
+    returns: dict[int, ReturnRequest] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    record_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
 class FakeComplaints:
@@ -331,6 +349,51 @@ class FakeMedia:
         self.writes.clear()
 
 
+class FakeRecords(Generic[R]):
+    """Versioned records of one kind (approvals, returns, orders)."""
+
+    def __init__(self, committed: dict[int, R], ids: Iterator[int], final: Callable[[R], bool]) -> None:
+        self._committed = committed
+        self._ids = ids
+        self._final = final
+        self.writes: dict[int, R] = {}
+
+    def _all(self) -> dict[int, R]:
+        return self._committed | self.writes
+
+    def add(self, item: R) -> R:
+        stored: R = replace(item, id=next(self._ids))  # type: ignore[type-var]
+        assert stored.id is not None
+        self.writes[stored.id] = stored
+        return stored
+
+    def get(self, record_id: int) -> R | None:
+        return self._all().get(record_id)
+
+    def by_number(self, number: str) -> R | None:
+        return next(
+            (r for r in self._all().values() if number in (getattr(r, "rma_no", None), getattr(r, "number", None))),
+            None,
+        )
+
+    def save(self, item: R, *, expected_version: int) -> None:
+        assert item.id is not None
+        current = self.get(item.id)
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdate(f"record {item.id} is not at version {expected_version}")
+        self.writes[item.id] = item
+
+    def open(self) -> Sequence[R]:
+        return [r for _, r in sorted(self._all().items()) if not self._final(r)]
+
+    def commit(self) -> None:
+        self._committed.update(self.writes)
+        self.writes.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+
+
 class FakeUnitOfWork:
     """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
     ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
@@ -343,15 +406,27 @@ class FakeUnitOfWork:
         self.fake_outbox = FakeOutbox(self.store)
         self.fake_inbox = FakeInbox(self.store)
         self.fake_media = FakeMedia(self.store)
+        self.fake_approvals: FakeRecords[Approval] = FakeRecords(
+            self.store.approvals, self.store.record_ids, lambda a: a.state is not ApprovalState.PENDING
+        )
+        self.fake_returns: FakeRecords[ReturnRequest] = FakeRecords(
+            self.store.returns, self.store.record_ids, lambda r: r.state.value in ("closed", "rejected", "withdrawn")
+        )
+        self.fake_orders: FakeRecords[Order] = FakeRecords(
+            self.store.orders, self.store.record_ids, lambda o: o.state.value != "review"
+        )
         self.complaints: ComplaintRepository = self.fake_complaints
         self.audit: AuditLog = self.fake_audit
         self.counters: Counters = self.fake_counters
         self.outbox: Outbox = self.fake_outbox
         self.inbox: Inbox = self.fake_inbox
         self.media: MediaStore = self.fake_media
+        self.approvals: Records[Approval] = self.fake_approvals
+        self.returns: Records[ReturnRequest] = self.fake_returns
+        self.orders: Records[Order] = self.fake_orders
         self.commits = 0
 
-    def _parts(self) -> tuple[FakeComplaints, FakeAudit, FakeCounters, FakeOutbox, FakeInbox, FakeMedia]:
+    def _parts(self) -> tuple[Any, ...]:
         return (
             self.fake_complaints,
             self.fake_audit,
@@ -359,6 +434,9 @@ class FakeUnitOfWork:
             self.fake_outbox,
             self.fake_inbox,
             self.fake_media,
+            self.fake_approvals,
+            self.fake_returns,
+            self.fake_orders,
         )
 
     def __enter__(self) -> Self:

@@ -1,0 +1,283 @@
+"""Approvals, returns and orders in the ``record`` table: explicit codecs, one generic versioned repository."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from core.approval import (
+    Approval,
+    ApprovalState,
+    Approver,
+    ApproverKind,
+    Deputy,
+    Step,
+    Verdict,
+    Vote,
+)
+from core.clocks import ClockPolicy, ClockUnit
+from core.errors import ConcurrentUpdate
+from core.orders import Order, OrderState
+from core.returns import ReturnRequest, ReturnState
+from storage.tables import RecordRow
+
+
+class _Record(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Record)
+
+
+def _dt(v: datetime | None) -> str | None:
+    return v.isoformat() if v else None
+
+
+def _pdt(v: Any) -> datetime | None:
+    return datetime.fromisoformat(v) if v else None
+
+
+def _req_dt(v: Any) -> datetime:
+    return datetime.fromisoformat(v)
+
+
+@dataclass(frozen=True)
+class Codec(Generic[R]):
+    """How one kind of record becomes a row and back."""
+
+    kind: str
+    to_data: Callable[[R], dict[str, Any]]
+    from_data: Callable[[int, dict[str, Any]], R]
+    state: Callable[[R], str]
+    number: Callable[[R], str | None]
+    final_states: frozenset[str]
+
+
+# --- approvals ---------------------------------------------------------------------------------------
+def _step_to(s: Step) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "members": [{"kind": m.kind.value, "value": m.value} for m in s.members],
+        "quorum": s.quorum,
+        "clock": {"amount": s.clock.amount, "unit": s.clock.unit.value},
+    }
+
+
+def _step_from(d: dict[str, Any]) -> Step:
+    return Step(
+        name=d["name"],
+        members=tuple(Approver(ApproverKind(m["kind"]), m["value"]) for m in d["members"]),
+        quorum=d["quorum"],
+        clock=ClockPolicy(d["clock"]["amount"], ClockUnit(d["clock"]["unit"])),
+    )
+
+
+def approval_to_data(a: Approval) -> dict[str, Any]:
+    """Approval → JSON."""
+    return {
+        "kind": a.kind,
+        "subject": a.subject,
+        "requester": a.requester,
+        "department": a.department,
+        "steps": [_step_to(s) for s in a.steps],
+        "created_at": _dt(a.created_at),
+        "step_due_at": _dt(a.step_due_at),
+        "state": a.state.value,
+        "step": a.step,
+        "version": a.version,
+        "votes": [
+            {
+                "step": v.step,
+                "member": v.member,
+                "approver": v.approver,
+                "verdict": v.verdict.value,
+                "at": _dt(v.at),
+                "comment": v.comment,
+                "on_behalf_of": v.on_behalf_of,
+            }
+            for v in a.votes
+        ],
+        "deputies": [{"step": d.step, "member": d.member, "by": d.by, "to": d.to, "at": _dt(d.at)} for d in a.deputies],
+        "decided_at": _dt(a.decided_at),
+        "last": [a.last_actor, a.last_action, _dt(a.last_at)],
+    }
+
+
+def approval_from_data(record_id: int, d: dict[str, Any]) -> Approval:
+    """JSON → Approval."""
+    return Approval(
+        id=record_id,
+        kind=d["kind"],
+        subject=d["subject"],
+        requester=d["requester"],
+        department=d["department"],
+        steps=tuple(_step_from(s) for s in d["steps"]),
+        created_at=_req_dt(d["created_at"]),
+        step_due_at=_pdt(d["step_due_at"]),
+        state=ApprovalState(d["state"]),
+        step=d["step"],
+        version=d["version"],
+        votes=tuple(
+            Vote(
+                step=v["step"],
+                member=v["member"],
+                approver=v["approver"],
+                verdict=Verdict(v["verdict"]),
+                at=_req_dt(v["at"]),
+                comment=v["comment"],
+                on_behalf_of=v["on_behalf_of"],
+            )
+            for v in d["votes"]
+        ),
+        deputies=tuple(
+            Deputy(step=x["step"], member=x["member"], by=x["by"], to=x["to"], at=_req_dt(x["at"]))
+            for x in d["deputies"]
+        ),
+        decided_at=_pdt(d["decided_at"]),
+        last_actor=d["last"][0],
+        last_action=d["last"][1],
+        last_at=_pdt(d["last"][2]),
+    )
+
+
+# --- returns -----------------------------------------------------------------------------------------
+_RETURN_DATES = ("created_at", "received_at", "processing_due_at", "closed_at", "last_at")
+
+
+def return_to_data(r: ReturnRequest) -> dict[str, Any]:
+    """ReturnRequest → JSON."""
+    data: dict[str, Any] = {k: getattr(r, k) for k in ReturnRequest.__dataclass_fields__ if k != "id"}
+    for k in _RETURN_DATES:
+        data[k] = _dt(data[k])
+    data["state"] = r.state.value
+    data["anomalies"] = list(r.anomalies)
+    return data
+
+
+def return_from_data(record_id: int, d: dict[str, Any]) -> ReturnRequest:
+    """JSON → ReturnRequest."""
+    values = dict(d)
+    for k in _RETURN_DATES:
+        values[k] = _pdt(values.get(k))
+    values["state"] = ReturnState(values["state"])
+    values["anomalies"] = tuple(values.get("anomalies") or ())
+    return ReturnRequest(id=record_id, **values)
+
+
+# --- orders ------------------------------------------------------------------------------------------
+_ORDER_DATES = ("created_at", "released_at", "last_at")
+
+
+def order_to_data(o: Order) -> dict[str, Any]:
+    """Order → JSON."""
+    data: dict[str, Any] = {k: getattr(o, k) for k in Order.__dataclass_fields__ if k != "id"}
+    for k in _ORDER_DATES:
+        data[k] = _dt(data[k])
+    data["delivery"] = o.delivery.isoformat() if o.delivery else None
+    data["state"] = o.state.value
+    return data
+
+
+def order_from_data(record_id: int, d: dict[str, Any]) -> Order:
+    """JSON → Order."""
+    values = dict(d)
+    for k in _ORDER_DATES:
+        values[k] = _pdt(values.get(k))
+    values["delivery"] = date.fromisoformat(values["delivery"]) if values.get("delivery") else None
+    values["state"] = OrderState(values["state"])
+    return Order(id=record_id, **values)
+
+
+APPROVALS: Codec[Approval] = Codec(
+    "approval",
+    approval_to_data,
+    approval_from_data,
+    lambda a: a.state.value,
+    lambda a: None,
+    frozenset({"approved", "rejected", "withdrawn"}),
+)
+RETURNS: Codec[ReturnRequest] = Codec(
+    "return",
+    return_to_data,
+    return_from_data,
+    lambda r: r.state.value,
+    lambda r: r.rma_no,
+    frozenset({"closed", "rejected", "withdrawn"}),
+)
+ORDERS: Codec[Order] = Codec(
+    "order",
+    order_to_data,
+    order_from_data,
+    lambda o: o.state.value,
+    lambda o: o.number,
+    frozenset({"released", "returned", "withdrawn"}),
+)
+
+
+class SqlRecords(Generic[R]):
+    """One kind of record in the ``record`` table, with the optimistic version check of complaints."""
+
+    def __init__(self, session: Session, codec: Codec[R]) -> None:
+        self.session = session
+        self.codec = codec
+
+    def add(self, item: R) -> R:
+        data = self.codec.to_data(item)
+        row = RecordRow(
+            kind=self.codec.kind,
+            number=self.codec.number(item),
+            state=self.codec.state(item),
+            version=item.version,
+            created_at=_req_dt(data["created_at"]),
+            data=data,
+        )
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return replace(item, id=row.id)  # type: ignore[type-var]
+
+    def _one(self, row: RecordRow | None) -> R | None:
+        return None if row is None or row.id is None else self.codec.from_data(row.id, row.data)
+
+    def get(self, record_id: int) -> R | None:
+        row = self.session.get(RecordRow, record_id, populate_existing=True)
+        return self._one(row) if row is not None and row.kind == self.codec.kind else None
+
+    def by_number(self, number: str) -> R | None:
+        row = self.session.exec(
+            select(RecordRow).where(RecordRow.kind == self.codec.kind, RecordRow.number == number)
+        ).first()
+        return self._one(row)
+
+    def save(self, item: R, *, expected_version: int) -> None:
+        assert item.id is not None
+        result = self.session.execute(
+            sa.update(RecordRow)
+            .where(col(RecordRow.id) == item.id, col(RecordRow.version) == expected_version)
+            .values(
+                number=self.codec.number(item),
+                state=self.codec.state(item),
+                version=item.version,
+                data=self.codec.to_data(item),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentUpdate(f"{self.codec.kind} {item.id} changed since version {expected_version}")
+
+    def open(self) -> Sequence[R]:
+        rows = self.session.exec(
+            select(RecordRow)
+            .where(RecordRow.kind == self.codec.kind, col(RecordRow.state).not_in(list(self.codec.final_states)))
+            .order_by(col(RecordRow.id))
+        ).all()
+        return [item for row in rows if (item := self._one(row)) is not None]
