@@ -245,7 +245,7 @@ CASES: list[tuple[str, str, str]] = [
         "unknown role",
         BASE + '[[people]]\nid = "x"\nname = "某人"\nroles = ["dept", "boss"]\n',
         'people[2].roles[1]: 未知的角色 "boss",必须是 sales、qa、qa_manager、dept、cs_manager、vp、gm、'
-        "warehouse 或 admin 之一",
+        "warehouse、purchasing、finance、pmc 或 admin 之一",
     ),
     ("no roles", BASE + '[[people]]\nid = "x"\nname = "某人"\nroles = []\n', "people[2].roles: 至少需要填写一项"),
     ("missing name", BASE + '[[people]]\nid = "x"\nroles = ["qa"]\n', "people[2].name: 缺少必填项"),
