@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.calendar import ChinaCalendar, uncovered_years
+from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 
@@ -61,6 +62,7 @@ class KesuConfig:
     holidays: frozenset[date]
     workdays: frozenset[date]
     source: str
+    approvals: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS), hash=False)
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
@@ -125,6 +127,51 @@ class _ClocksSection(_Entry):
     improvement_report: _ClockEntry | None = None
 
 
+class _ApproverEntry(_Entry):
+    role: Role | None = None
+    person: _Id | None = None
+    manager: bool = False
+    department_head: _Id | None = None
+
+    def approver(self) -> Approver | None:
+        """The one approver this entry names, or None if it names none."""
+        if self.role is not None:
+            return Approver(ApproverKind.ROLE, self.role.value)
+        if self.person is not None:
+            return Approver(ApproverKind.PERSON, self.person)
+        if self.manager:
+            return Approver(ApproverKind.MANAGER)
+        if self.department_head is not None:
+            return Approver(ApproverKind.DEPARTMENT_HEAD, self.department_head)
+        return None
+
+    def named(self) -> int:
+        """How many approver keys are set (exactly one is allowed)."""
+        return sum(
+            x for x in (self.role is not None, self.person is not None, self.manager, self.department_head is not None)
+        )
+
+
+class _StepEntry(_ApproverEntry):
+    name: _Text | None = None
+    all_of: list[_ApproverEntry] | None = None
+    any_of: list[_ApproverEntry] | None = None
+    quorum: Annotated[int, Field(strict=True, gt=0)] | None = None
+    clock: _ClockEntry | None = None
+
+
+class _ChainEntry(_Entry):
+    steps: Annotated[list[_StepEntry], Field(min_length=1)]
+
+
+class _ApprovalsSection(_Entry):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    return_: _ChainEntry | None = Field(default=None, alias="return")
+    replacement: _ChainEntry | None = None
+    order_review: _ChainEntry | None = None
+
+
 class _CalendarSection(_Entry):
     holidays: list[_Day] = Field(default_factory=list)
     workdays: list[_Day] = Field(default_factory=list)
@@ -148,6 +195,7 @@ class _ConfigFile(_Entry):
     chats: list[_ChatEntry] = Field(default_factory=list)
     clocks: _ClocksSection = Field(default_factory=_ClocksSection)
     calendar: _CalendarSection = Field(default_factory=_CalendarSection)
+    approvals: _ApprovalsSection = Field(default_factory=_ApprovalsSection)
     customers: list[_CustomerEntry] = Field(default_factory=list)
     products: list[_ProductEntry] = Field(default_factory=list)
 
@@ -169,6 +217,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("chats",): _ChatEntry,
     ("clocks",): _ClocksSection,
     ("calendar",): _CalendarSection,
+    ("approvals",): _ApprovalsSection,
     ("customers",): _CustomerEntry,
     ("products",): _ProductEntry,
 }
@@ -323,6 +372,30 @@ def _cross_check(raw: _ConfigFile) -> list[str]:
                 "不能既是节假日又是调休工作日"
             )
 
+    for kind in ("return", "replacement", "order_review"):
+        chain: _ChainEntry | None = getattr(raw.approvals, "return_" if kind == "return" else kind)
+        for i, step in enumerate(chain.steps if chain else []):
+            key = f"approvals.{kind}.steps[{i}]"
+            groups = [g for g in (step.all_of, step.any_of) if g is not None]
+            if step.named() + len(groups) != 1:
+                problems.append(f"{key}: 每一步只能写 role、person、manager、department_head、all_of 或 any_of 之一")
+                continue
+            if step.quorum is not None and step.any_of is None:
+                problems.append(f"{key}.quorum: 只能和 any_of 一起使用")
+            if step.any_of is not None and step.quorum is not None and step.quorum > len(step.any_of):
+                problems.append(f"{key}.quorum: 不能大于 any_of 的人数 {len(step.any_of)}")
+            members = [(key, step)] + [
+                (f"{key}.{'all_of' if step.all_of is not None else 'any_of'}[{j}]", m)
+                for j, m in enumerate(groups[0] if groups else [])
+            ]
+            for mkey, m in members[1:] if groups else members:
+                if m.named() != 1:
+                    problems.append(f"{mkey}: 每个审批人只能写 role、person、manager 或 department_head 之一")
+                elif m.person is not None and m.person not in person_ids:
+                    problems.append(f'{mkey}.person: 未知的人员 "{m.person}"')
+                elif m.department_head is not None and m.department_head not in dept_ids:
+                    problems.append(f'{mkey}.department_head: 未知的部门 "{m.department_head}"')
+
     for role, label in ((Role.QA, "品质部"), (Role.SALES, "业务员")):
         if not any(role in p.roles for p in raw.people):
             problems.append(f"people: 至少需要一名角色为 {role.value}({label})的人员,否则流程无法运行")
@@ -354,6 +427,19 @@ def _manager_cycles(people: Sequence[_PersonEntry]) -> list[str]:
 # --- building ----------------------------------------------------------------------------------------
 
 
+def _step(entry: _StepEntry, n: int) -> Step:
+    """One configured approval step (validated by _cross_check)."""
+    clock = ClockPolicy(entry.clock.amount, entry.clock.unit) if entry.clock else DEFAULT_STEP_CLOCK
+    name = entry.name or f"第 {n} 步"
+    single = entry.approver()
+    if single is not None:
+        return Step(name, (single,), quorum=1, clock=clock)
+    group = entry.all_of if entry.all_of is not None else entry.any_of or []
+    members = tuple(a for m in group if (a := m.approver()) is not None)
+    quorum = None if entry.all_of is not None else (entry.quorum or 1)
+    return Step(name, members, quorum=quorum, clock=clock)
+
+
 def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
     """Validate parsed TOML data and turn it into a KesuConfig; raise ConfigError listing every problem."""
     try:
@@ -377,10 +463,16 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
     for name in ClockName:
         entry: _ClockEntry | None = getattr(raw.clocks, name.value)
         clocks[name] = DEFAULT_CLOCKS[name] if entry is None else ClockPolicy(entry.amount, entry.unit)
+    approvals = dict(DEFAULT_CHAINS)
+    for kind in DEFAULT_CHAINS:
+        chain: _ChainEntry | None = getattr(raw.approvals, "return_" if kind == "return" else kind)
+        if chain is not None:
+            approvals[kind] = tuple(_step(s, i) for i, s in enumerate(chain.steps, 1))
     return KesuConfig(
         timezone=ZoneInfo(raw.timezone),
         org=org,
         clocks=clocks,
+        approvals=approvals,
         holidays=frozenset(raw.calendar.holidays),
         workdays=frozenset(raw.calendar.workdays),
         source=source,
@@ -420,6 +512,8 @@ _DEMO: dict[str, Any] = {
         {"id": "rd", "name": "研发部", "head": "rd1"},
         {"id": "prod", "name": "生产部", "head": "prod1"},
         {"id": "wh", "name": "仓库", "head": "wh1"},
+        {"id": "purchasing", "name": "采购部", "head": "buyer1"},
+        {"id": "finance", "name": "财务部", "head": "fin1"},
     ],
     "people": [
         {"id": "sales1", "name": "张伟", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
@@ -432,6 +526,8 @@ _DEMO: dict[str, Any] = {
         {"id": "rd1", "name": "周工", "roles": ["dept"], "department": "rd", "manager": "vp"},
         {"id": "prod1", "name": "吴工", "roles": ["dept"], "department": "prod", "manager": "vp"},
         {"id": "wh1", "name": "郑师傅", "roles": ["warehouse", "dept"], "department": "wh", "manager": "vp"},
+        {"id": "buyer1", "name": "冯敏", "roles": ["purchasing"], "department": "purchasing", "manager": "vp"},
+        {"id": "fin1", "name": "褚红", "roles": ["finance"], "department": "finance", "manager": "gm"},
     ],
     "chats": [
         {"id": "qa", "name": "品质群", "purpose": "qa"},

@@ -82,6 +82,8 @@ def test_the_demo_config_has_the_documented_people_and_roles() -> None:
         "rd1",
         "prod1",
         "wh1",
+        "buyer1",
+        "fin1",
     ]
     qa_mgr = org.person("qa_mgr")
     assert qa_mgr is not None and qa_mgr.roles == {Role.QA_MANAGER}
@@ -95,6 +97,8 @@ def test_the_demo_config_has_the_documented_people_and_roles() -> None:
         ("rd", "研发部", "rd1"),
         ("prod", "生产部", "prod1"),
         ("wh", "仓库", "wh1"),
+        ("purchasing", "采购部", "buyer1"),
+        ("finance", "财务部", "fin1"),
     ]
     assert {c.purpose: c.id for c in org.chats} == {
         ChatPurpose.QA: "qa",
@@ -382,3 +386,31 @@ def test_settings_are_read_from_kesu_environment_variables(monkeypatch: pytest.M
 def test_an_empty_kesu_config_means_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KESU_CONFIG", "")
     assert Settings().config is None
+
+
+def test_approval_chains_default_to_the_procedure_and_can_be_configured(tmp_path: Path) -> None:
+    assert [s.name for s in demo_config().approvals["return"]] == ["客服经理审核", "副总批准"]
+    review = demo_config().approvals["order_review"][0]
+    assert review.quorum is None and len(review.members) == 5
+    path = tmp_path / "kesu.toml"
+    path.write_text(
+        BASE + '[approvals.return]\nsteps = [{ manager = true }, { any_of = [{ role = "vp" }, { person = "qa1" }], '
+        'quorum = 1, clock = { amount = 4, unit = "hours" } }]\n',
+        encoding="utf-8",
+    )
+    chain = load_config(path).approvals["return"]
+    assert [(s.name, s.needed, s.clock.amount) for s in chain] == [("第 1 步", 1, 2), ("第 2 步", 1, 4)]
+
+
+def test_a_bad_approval_step_names_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "kesu.toml"
+    path.write_text(
+        BASE + '[approvals.order_review]\nsteps = [{ role = "qa", person = "qa1" }, { person = "nobody" }]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert e.value.problems == [
+        "approvals.order_review.steps[0]: 每一步只能写 role、person、manager、department_head、all_of 或 any_of 之一",
+        'approvals.order_review.steps[1].person: 未知的人员 "nobody"',
+    ]
