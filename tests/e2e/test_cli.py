@@ -29,7 +29,7 @@ def test_config_check_accepts_the_demo_org_and_the_example_file(tmp_path: Path) 
     assert result.exit_code == 0 and "配置正确" in result.stdout
     example = Path(__file__).resolve().parents[2] / "kesu.example.toml"
     result = runner.invoke(app, ["--config", str(example), "config", "check"])
-    assert result.exit_code == 0 and "10 人" in result.stdout
+    assert result.exit_code == 0 and "12 人" in result.stdout
 
 
 def test_config_check_names_the_bad_key_and_exits_2(tmp_path: Path) -> None:
