@@ -125,6 +125,7 @@ class _ClocksSection(_Entry):
     urgent: _ClockEntry | None = None
     normal: _ClockEntry | None = None
     improvement_report: _ClockEntry | None = None
+    return_processing: _ClockEntry | None = None
 
 
 class _ApproverEntry(_Entry):

@@ -101,7 +101,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(factory)
 
-    policy = Policy(clocks=config.clocks, calendar=config.calendar(), tz=config.timezone)
+    policy = Policy(clocks=config.clocks, calendar=config.calendar(), tz=config.timezone, chains=config.approvals)
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())
     dispatcher = Dispatcher(

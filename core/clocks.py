@@ -24,6 +24,7 @@ class ClockName(StrEnum):
     URGENT = "urgent"
     NORMAL = "normal"
     IMPROVEMENT_REPORT = "improvement_report"
+    RETURN_PROCESSING = "return_processing"  # PROCEDURE §2.4: processing result after receipt
 
 
 CLOCK_LABELS: dict[ClockName, str] = {
@@ -31,6 +32,7 @@ CLOCK_LABELS: dict[ClockName, str] = {
     ClockName.URGENT: "处理完成(急件)",
     ClockName.NORMAL: "处理完成(普通件)",
     ClockName.IMPROVEMENT_REPORT: "改善报告",
+    ClockName.RETURN_PROCESSING: "退货处理结果",
 }
 
 
@@ -52,6 +54,7 @@ DEFAULT_CLOCKS: dict[ClockName, ClockPolicy] = {
     ClockName.URGENT: ClockPolicy(2, ClockUnit.CALENDAR_DAYS),
     ClockName.NORMAL: ClockPolicy(7, ClockUnit.CALENDAR_DAYS),
     ClockName.IMPROVEMENT_REPORT: ClockPolicy(3, ClockUnit.CALENDAR_DAYS),
+    ClockName.RETURN_PROCESSING: ClockPolicy(5, ClockUnit.CALENDAR_DAYS),
 }
 
 

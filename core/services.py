@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core import complaint as c
+from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
 from core.errors import NotAllowed, NotFound, UnknownUser
@@ -24,6 +25,7 @@ class Policy:
     clocks: dict[ClockName, ClockPolicy]
     calendar: Calendar
     tz: ZoneInfo
+    chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
 
 
 def person(org: Org, user_id: str) -> Person:

@@ -281,12 +281,12 @@ CASES: list[tuple[str, str, str]] = [
     (
         "unknown clock",
         BASE + '[clocks.urgnt]\namount = 2\nunit = "hours"\n',
-        "clocks.urgnt: 未知的时钟,必须是 first_response、urgent、normal 或 improvement_report 之一",
+        "clocks.urgnt: 未知的时钟,必须是 first_response、urgent、normal、improvement_report 或 return_processing 之一",
     ),
     (
         "unknown clock with a quoted key",
         BASE + '[clocks."first response"]\namount = 2\nunit = "hours"\n',
-        'clocks."first response": 未知的时钟,必须是 first_response、urgent、normal 或 improvement_report 之一',
+        'clocks."first response": 未知的时钟,必须是 first_response、urgent、normal、improvement_report 或 return_processing 之一',
     ),
     (
         "bad date",

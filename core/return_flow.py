@@ -1,0 +1,174 @@
+"""Return (RMA) use cases: request, settle its approvals, receive, process, confirm — each audited."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from core import approval as a
+from core import returns as r
+from core.approval_flow import open_approval
+from core.audit import AuditEntry, diff
+from core.clocks import ClockName, due_at
+from core.errors import NotFound, StaleCard
+from core.org import Org
+from core.ports import UnitOfWork
+from core.services import Policy, find, person
+
+AUDIT_ENTITY = "return"
+
+
+def _store(
+    uow: UnitOfWork,
+    before: r.ReturnRequest | None,
+    after: r.ReturnRequest,
+    action: str,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> r.ReturnRequest:
+    b: dict[str, Any]
+    new: dict[str, Any]
+    if before is None:
+        after = uow.returns.add(after)
+        b, new = {}, r.snapshot(after)
+    else:
+        uow.returns.save(after, expected_version=before.version)
+        b, new = diff(r.snapshot(before), r.snapshot(after))
+    assert after.id is not None
+    uow.audit.append(AuditEntry(AUDIT_ENTITY, str(after.id), action, actor, now, b, new, note))
+    return after
+
+
+def request(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    policy: Policy,
+    user_id: str,
+    now: datetime,
+    complaint_no: str | None = None,
+    customer: str | None = None,
+    product: str | None = None,
+    quantity: int | None = None,
+    order_no: str | None = None,
+) -> tuple[r.ReturnRequest, a.Approval]:
+    """A 退货申请单, linked to its complaint when one is named, with its approval started."""
+    actor = person(org, user_id)
+    complaint_id = None
+    if complaint_no:
+        form = find(uow, complaint_no)
+        complaint_id = form.id
+        customer = customer or form.details.customer
+        product = product or form.details.product
+        quantity = quantity or form.details.quantity
+        order_no = order_no or form.details.order_no
+    draft = r.new_return(
+        requester=actor,
+        quantity=quantity,
+        now=now,
+        customer=customer,
+        product=product,
+        order_no=order_no,
+        complaint_id=complaint_id,
+        complaint_no=complaint_no,
+    )
+    stored = _store(uow, None, draft, "request", actor.id, now)
+    approval = open_approval(
+        uow,
+        policy=policy,
+        kind="return",
+        subject=f"return:{stored.id}",
+        requester=actor.id,
+        department=actor.department,
+        now=now,
+    )
+    linked = replace(stored, approval_id=approval.id, version=stored.version + 1)
+    uow.returns.save(linked, expected_version=stored.version)
+    return linked, approval
+
+
+def load(uow: UnitOfWork, return_id: int) -> r.ReturnRequest:
+    """A return by id; NotFound otherwise."""
+    found = uow.returns.get(return_id)
+    if found is None:
+        raise NotFound("找不到这个退货单,卡片可能已失效。")
+    return found
+
+
+def subject_id(approval: a.Approval) -> int:
+    """The return id an approval is about ('return:7' → 7)."""
+    return int(approval.subject.split(":", 1)[1])
+
+
+def settle(uow: UnitOfWork, *, policy: Policy, approval: a.Approval, now: datetime) -> r.ReturnRequest:
+    """An approval of a return (or of its replacement) was decided: issue the RMA number, or end it."""
+    before = load(uow, subject_id(approval))
+    actor = approval.last_actor or approval.requester
+    if approval.state is a.ApprovalState.APPROVED and approval.kind == "return":
+        seq = uow.counters.next(f"RMA-{now.astimezone(policy.tz):%Y%m}")
+        rma = f"RMA-{now.astimezone(policy.tz):%Y%m}-{seq:04d}"
+        return _store(uow, before, r.approved(before, rma_no=rma, now=now, actor=actor), "rma_issued", actor, now, rma)
+    if approval.state is a.ApprovalState.APPROVED:
+        return _store(uow, before, r.replacement_approved(before, now=now, actor=actor), "replacement", actor, now)
+    withdrawn = approval.state is a.ApprovalState.WITHDRAWN
+    after = r.ended(before, withdrawn=withdrawn, now=now, actor=actor)
+    return _store(uow, before, after, after.last_action or "end", actor, now)
+
+
+def _check_card(ret: r.ReturnRequest, version: int, org: Org, policy: Policy) -> None:
+    if ret.version != version:
+        who = ""
+        if ret.last_actor and ret.last_at:
+            who = f",已被{org.name_of(ret.last_actor)}于 {ret.last_at.astimezone(policy.tz):%H:%M} {ret.last_action}"
+        raise StaleCard(f"此卡片已失效{who}。{ret.label} 当前:{r.RETURN_STATE_LABELS[ret.state]}。")
+
+
+def act(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    policy: Policy,
+    user_id: str,
+    return_id: int,
+    card_version: int,
+    action: r.ReturnAction,
+    values: dict[str, str],
+    now: datetime,
+) -> tuple[r.ReturnRequest, r.ReturnRequest, a.Approval | None]:
+    """A tap on a return card: receive (warehouse), process (QA), customer accepted (sales)."""
+    actor = person(org, user_id)
+    before = load(uow, return_id)
+    _check_card(before, card_version, org, policy)
+    started: a.Approval | None = None
+    if action is r.ReturnAction.RECEIVE:
+        due = due_at(now, policy.clocks[ClockName.RETURN_PROCESSING], calendar=policy.calendar, tz=policy.tz)
+        after = r.receive(before, actor=actor, values=values, now=now, processing_due=due)
+    elif action is r.ReturnAction.PROCESS:
+        after = r.process(before, actor=actor, values=values, now=now)
+        if after.state is r.ReturnState.REPLACEMENT_REVIEW:
+            started = open_approval(
+                uow,
+                policy=policy,
+                kind="replacement",
+                subject=f"return:{before.id}",
+                requester=before.requester,
+                department=(org.person(before.requester) or actor).department,
+                now=now,
+            )
+            after = replace(after, replacement_approval_id=started.id)
+    else:
+        after = r.customer_accepted(before, actor=actor, now=now)
+    return before, _store(uow, before, after, action.value, actor.id, now, values.get("note")), started
+
+
+def fields(ret: r.ReturnRequest) -> dict[str, Any]:
+    """What a return is about, for cards and replies."""
+    return {
+        "complaint_no": ret.complaint_no,
+        "customer": ret.customer,
+        "product": ret.product,
+        "quantity": ret.quantity,
+        "order_no": ret.order_no,
+    }
