@@ -1,0 +1,115 @@
+"""Taps on approval cards: approve, reject, hand to a deputy, withdraw. What the approval is about
+(a return, a replacement, an order) is told by the handlers registered per kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.cards.approval import approval_card, outcome_card, parse_card_id
+from bot.context import ActionRouter, Context
+from bot.protocol import CardField
+from core import approval as a
+from core import approval_flow
+from core.errors import NotAllowed, NotFound
+from core.messages import Recipient
+
+router = ActionRouter()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """How one kind of approval is shown (title and fields) and what happens once it is decided."""
+
+    describe: Callable[[Context, a.Approval], tuple[str, list[CardField]]]
+    settled: Callable[[Context, a.Approval], None]
+
+
+SUBJECTS: dict[str, Subject] = {}
+
+
+def register(kind: str, subject: Subject) -> None:
+    """Tell the approval cards how to show and settle approvals of ``kind``."""
+    SUBJECTS[kind] = subject
+
+
+def people_waiting(approval: a.Approval, ctx: Context) -> list[str]:
+    """Everyone who may decide the current step, in config order."""
+    wanted = set().union(*a.waiting_for(approval, ctx.org).values()) if approval.current else set()
+    return [p.id for p in ctx.org.people if p.id in wanted]
+
+
+def send_cards(ctx: Context, approval: a.Approval) -> None:
+    """The current step's card to each approver; the requester's copy lets them withdraw."""
+    title, subject = SUBJECTS[approval.kind].describe(ctx, approval)
+    for pid in people_waiting(approval, ctx):
+        ctx.send(Recipient.user(pid), card=approval_card(approval, subject, ctx.org, ctx.policy.tz, title=title))
+    step = approval.current
+    assert step is not None
+    names = "、".join(ctx.org.name_of(p) for p in people_waiting(approval, ctx)) or "(无人可审批,请联系管理员)"
+    ctx.send(
+        Recipient.user(approval.requester),
+        text=f"{title}:等待「{step.name}」— {names}",
+        card=approval_card(approval, subject, ctx.org, ctx.policy.tz, title=title, for_requester=True),
+    )
+
+
+@router.card("a")
+def on_approval_card(ctx: Context) -> None:
+    """One tap; the tapper is checked against the stored step, and every copy then shows the outcome."""
+    click = ctx.event.click
+    assert click is not None
+    ids = parse_card_id(click.card_id)
+    if ids is None:
+        raise NotFound("卡片编号无效。")
+    approval_id, step = ids
+    uow, org, policy, user, now = ctx.uow, ctx.org, ctx.policy, ctx.event.user, ctx.now
+    if click.action in ("approve", "reject"):
+        verdict = a.Verdict.APPROVE if click.action == "approve" else a.Verdict.REJECT
+        before, after = approval_flow.vote(
+            uow,
+            org=org,
+            policy=policy,
+            user_id=user,
+            approval_id=approval_id,
+            step=step,
+            verdict=verdict,
+            comment=click.values.get("comment"),
+            now=now,
+        )
+    elif click.action == "withdraw":
+        before, after = approval_flow.withdraw(
+            uow, org=org, policy=policy, user_id=user, approval_id=approval_id, step=step, now=now
+        )
+    elif click.action == "delegate":
+        deputy = click.values.get("deputy", "").strip()
+        before, after = approval_flow.delegate(
+            uow, org=org, policy=policy, user_id=user, approval_id=approval_id, step=step, deputy=deputy, now=now
+        )
+        title, subject = SUBJECTS[after.kind].describe(ctx, after)
+        card = approval_card(after, subject, org, policy.tz, title=title)
+        ctx.send(Recipient.user(deputy), text=f"{org.name_of(user)}把审批转交给您。", card=card)
+        ctx.send(Recipient.user(user), text=f"已转交给{org.name_of(deputy)}。")
+        return
+    else:
+        raise NotAllowed(f"没有「{click.action}」这个操作。")
+    _after_decision(ctx, before, after)
+
+
+def _after_decision(ctx: Context, before: a.Approval, after: a.Approval) -> None:
+    title, subject = SUBJECTS[after.kind].describe(ctx, after)
+    tapper = ctx.event.user
+    step_done = after.step != before.step or after.state is not a.ApprovalState.PENDING
+    if step_done:
+        # Every copy of the decided step's card shows the outcome: approvers, voters and the requester.
+        holders = set(people_waiting(before, ctx)) | {v.approver for v in after.step_votes(before.step)}
+        holders |= {after.requester, tapper}
+        card = outcome_card(after, before.step, subject, ctx.org, ctx.policy.tz, title=title)
+        for pid in [p.id for p in ctx.org.people if p.id in holders]:
+            ctx.send(Recipient.user(pid), card=card)
+    else:
+        ctx.send(Recipient.user(tapper), text=f"已{after.last_action},等待其他人审批。")
+    if after.state is a.ApprovalState.PENDING and step_done:
+        send_cards(ctx, after)
+    elif after.state is not a.ApprovalState.PENDING:
+        SUBJECTS[after.kind].settled(ctx, after)
