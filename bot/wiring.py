@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
+from bot.actions import returns as return_actions
 from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher, Sender
-from bot.intents import chitchat, log_complaint, my_tasks, photo, query_status
+from bot.intents import chitchat, log_complaint, my_tasks, photo, query_status, request_return
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
     router = IntentRouter()
-    for module in (log_complaint, query_status, my_tasks, photo, chitchat):
+    for module in (log_complaint, query_status, my_tasks, photo, request_return, chitchat):
         router.include(module.router)
     return router
 
@@ -43,7 +45,8 @@ def intents() -> IntentRouter:
 def actions() -> ActionRouter:
     """Every card kind Kesu handles taps on."""
     router = ActionRouter()
-    router.include(complaint_actions.router)
+    for module in (complaint_actions, approval_actions, return_actions):
+        router.include(module.router)
     return router
 
 

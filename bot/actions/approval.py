@@ -97,9 +97,11 @@ def on_approval_card(ctx: Context) -> None:
 
 
 def _after_decision(ctx: Context, before: a.Approval, after: a.Approval) -> None:
-    title, subject = SUBJECTS[after.kind].describe(ctx, after)
     tapper = ctx.event.user
     step_done = after.step != before.step or after.state is not a.ApprovalState.PENDING
+    if after.state is not a.ApprovalState.PENDING:
+        SUBJECTS[after.kind].settled(ctx, after)  # first, so the updated cards show the settled subject
+    title, subject = SUBJECTS[after.kind].describe(ctx, after)
     if step_done:
         # Every copy of the decided step's card shows the outcome: approvers, voters and the requester.
         holders = set(people_waiting(before, ctx)) | {v.approver for v in after.step_votes(before.step)}
@@ -111,5 +113,3 @@ def _after_decision(ctx: Context, before: a.Approval, after: a.Approval) -> None
         ctx.send(Recipient.user(tapper), text=f"已{after.last_action},等待其他人审批。")
     if after.state is a.ApprovalState.PENDING and step_done:
         send_cards(ctx, after)
-    elif after.state is not a.ApprovalState.PENDING:
-        SUBJECTS[after.kind].settled(ctx, after)

@@ -75,5 +75,7 @@ def outcome_card(
         else ""
     )
     state = a.APPROVAL_STATE_LABELS[approval.state]
+    if approval.state is a.ApprovalState.PENDING:
+        state = f"「{approval.steps[step].name}」已通过"
     fields = [*subject, CardField("结果", f"{state}({last})" if last else state), *_progress(approval, org, tz)]
     return Card(card_id(approval, step), f"{title}:{state}", tuple(fields))

@@ -19,7 +19,6 @@ HELP = (
 )
 
 COMING = {
-    "request_return": "退货申请",
     "monthly_summary": "月度汇总",
     "record_visit": "拜访记录",
 }

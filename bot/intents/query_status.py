@@ -1,20 +1,49 @@
-"""``query_status``: 'KS-… 进度' shows the form, its history and its due times."""
+"""``query_status``: a KS number shows the form, its history and due times; an RMA number shows the return
+(and gives the warehouse its receiving card); a customer lists that customer's open forms."""
 
 from __future__ import annotations
 
+from bot.cards import returns as return_cards
 from bot.cards.complaint import history_lines, status_card
 from bot.context import Context, IntentRouter, Understood
+from core import complaint as c
+from core import returns as r
 from core import services
+from core.org import Role
 
 router = IntentRouter()
 
 
 @router.intent("query_status")
 def query_status(ctx: Context, understood: Understood) -> None:
-    """Reply with the status card and the form's history, oldest first."""
-    services.person(ctx.org, ctx.event.user)
-    form = services.find(ctx.uow, str(understood.slots["complaint_no"]))
-    assert form.id is not None
-    history = ctx.uow.audit.history(services.AUDIT_ENTITY, str(form.id))
-    lines = history_lines(history, ctx.org, ctx.policy.tz)
-    ctx.reply("处理记录:\n" + "\n".join(lines), card=status_card(form, ctx.org, ctx.policy.tz))
+    """Reply with what the sender asked about, or ask for a number."""
+    me = services.person(ctx.org, ctx.event.user)
+    slots = understood.slots
+    tz = ctx.policy.tz
+    if "complaint_no" in slots:
+        form = services.find(ctx.uow, str(slots["complaint_no"]))
+        assert form.id is not None
+        history = ctx.uow.audit.history(services.AUDIT_ENTITY, str(form.id))
+        lines = history_lines(history, ctx.org, tz)
+        ctx.reply("处理记录:\n" + "\n".join(lines), card=status_card(form, ctx.org, tz))
+    elif "rma_no" in slots:
+        ret = ctx.uow.returns.by_number(str(slots["rma_no"]))
+        if ret is None:
+            warehouse = " 没有已批准 RMA 的退货请拒收。" if me.has_any(Role.WAREHOUSE) else ""
+            ctx.reply(f"没有找到 {slots['rma_no']},请检查编号。{warehouse}")
+        elif me.has_any(Role.WAREHOUSE) and ret.state is r.ReturnState.AWAITING_GOODS:
+            ctx.reply(f"{ret.label} 已批准,可以收货。", card=return_cards.receive_card(ret, ctx.org, tz))
+        else:
+            ctx.reply(card=return_cards.status_card(ret, ctx.org, tz))
+    elif "customer" in slots:
+        customer = str(slots["customer"])
+        forms = [f for f in ctx.uow.complaints.open_forms() if f.details.customer == customer]
+        if not forms:
+            ctx.reply(f"{customer} 目前没有处理中的客诉。")
+            return
+        lines = [
+            f"{f.label} {f.details.product or ''} {f.details.defect or ''} · {c.STATE_LABELS[f.state]}" for f in forms
+        ]
+        ctx.reply(f"{customer} 处理中的客诉:\n" + "\n".join(lines) + "\n发「单号 进度」看详情。")
+    else:
+        ctx.reply("请告诉我单号,例如:KS-202611-0001 进度,或 RMA-202611-0001 进度。")
