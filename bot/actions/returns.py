@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.actions.approval import Subject, register, send_cards
 from bot.cards import returns as cards
 from bot.context import ActionRouter, Context
+from bot.notify.approvals import Subject, register, send_cards
 from bot.protocol import CardField
 from core import approval as a
 from core import return_flow

@@ -3,8 +3,8 @@ that goods without an approved RMA are refused."""
 
 from __future__ import annotations
 
-from bot.actions.approval import send_cards
 from bot.context import Context, IntentRouter, Understood
+from bot.notify.approvals import send_cards
 from core import return_flow, services
 from core.org import Role
 

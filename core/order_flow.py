@@ -1,0 +1,161 @@
+"""Order review (合同评审) use cases: submit, settle its approval, change — each audited."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from core import approval as a
+from core import orders as o
+from core.approval_flow import open_approval
+from core.audit import AuditEntry, diff
+from core.errors import NotFound, StaleCard
+from core.org import Org
+from core.ports import UnitOfWork
+from core.services import Policy, person
+
+AUDIT_ENTITY = "order"
+KIND = "order_review"
+
+
+def _store(
+    uow: UnitOfWork,
+    before: o.Order | None,
+    after: o.Order,
+    action: str,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> o.Order:
+    b: dict[str, Any]
+    new: dict[str, Any]
+    if before is None:
+        after = uow.orders.add(after)
+        b, new = {}, o.snapshot(after)
+    else:
+        uow.orders.save(after, expected_version=before.version)
+        b, new = diff(o.snapshot(before), o.snapshot(after))
+    assert after.id is not None
+    uow.audit.append(AuditEntry(AUDIT_ENTITY, str(after.id), action, actor, now, b, new, note))
+    return after
+
+
+def _open_review(uow: UnitOfWork, order: o.Order, *, org: Org, policy: Policy, now: datetime) -> a.Approval:
+    """Start the order_review chain on a stored order."""
+    requester = org.person(order.requester)
+    return open_approval(
+        uow,
+        policy=policy,
+        kind=KIND,
+        subject=f"order:{order.id}",
+        requester=order.requester,
+        department=requester.department if requester else None,
+        now=now,
+    )
+
+
+def _link(uow: UnitOfWork, order: o.Order, approval: a.Approval) -> o.Order:
+    linked = replace(order, approval_id=approval.id, version=order.version + 1)
+    uow.orders.save(linked, expected_version=order.version)
+    return linked
+
+
+def submit(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    policy: Policy,
+    user_id: str,
+    customer: str | None,
+    product: str | None,
+    quantity: int | None,
+    delivery: date | None,
+    requirements: str | None,
+    now: datetime,
+) -> tuple[o.Order, a.Approval | None]:
+    """Sales submits an order: a standard one is released at once, any other goes to the joint review."""
+    actor = person(org, user_id)
+    draft = o.new_order(
+        requester=actor,
+        number="",
+        customer=customer,
+        product=product,
+        quantity=quantity,
+        delivery=delivery,
+        requirements=(requirements or "").strip() or None,
+        now=now,
+        org=org,
+    )  # checked before a number is allocated: a refused submit uses none
+    month = f"{now.astimezone(policy.tz):%Y%m}"
+    seq = uow.counters.next(f"OR-{month}")
+    draft = replace(draft, number=f"OR-{month}-{seq:04d}")
+    if draft.state is o.OrderState.RELEASED:
+        return _store(uow, None, draft, "release", actor.id, now, "标准品"), None
+    stored = _store(uow, None, draft, "submit", actor.id, now)
+    approval = _open_review(uow, stored, org=org, policy=policy, now=now)
+    return _link(uow, stored, approval), approval
+
+
+def load(uow: UnitOfWork, order_id: int) -> o.Order:
+    """An order by id; NotFound otherwise."""
+    found = uow.orders.get(order_id)
+    if found is None:
+        raise NotFound("找不到这张订单,卡片可能已失效。")
+    return found
+
+
+def subject_id(approval: a.Approval) -> int:
+    """The order id an approval is about ('order:7' → 7)."""
+    return int(approval.subject.split(":", 1)[1])
+
+
+def reasons(approval: a.Approval) -> str | None:
+    """The reviewers' reasons for disagreeing (the reject comments), one per line."""
+    found = [v.comment for v in approval.votes if v.verdict is a.Verdict.REJECT and v.comment]
+    return "\n".join(found) or None
+
+
+def settle(uow: UnitOfWork, *, approval: a.Approval, now: datetime) -> o.Order:
+    """The review was decided: all agreed (released), someone disagreed (returned) or it was withdrawn."""
+    before = load(uow, subject_id(approval))
+    actor = approval.last_actor or approval.requester
+    if before.approval_id != approval.id:
+        raise StaleCard(f"{before.number} 已有新的评审,这次评审已失效。")
+    if approval.state is a.ApprovalState.WITHDRAWN:
+        return _store(uow, before, o.withdrawn(before, now=now, actor=actor), "withdraw", actor, now)
+    agreed = approval.state is a.ApprovalState.APPROVED
+    why = None if agreed else reasons(approval)
+    after = o.reviewed(before, agreed=agreed, reasons=why, now=now, actor=actor)
+    return _store(uow, before, after, "release" if agreed else "return", actor, now, why)
+
+
+def _check_card(order: o.Order, version: int, org: Org, policy: Policy) -> None:
+    if order.version != version:
+        who = ""
+        if order.last_actor and order.last_at:
+            when = f"{order.last_at.astimezone(policy.tz):%H:%M}"
+            who = f",已被{org.name_of(order.last_actor)}于 {when} {order.last_action}"
+        raise StaleCard(f"此卡片已失效{who}。{order.number} 当前:{o.ORDER_STATE_LABELS[order.state]}。")
+
+
+def change(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    policy: Policy,
+    user_id: str,
+    order_id: int,
+    card_version: int,
+    values: dict[str, str],
+    now: datetime,
+) -> tuple[o.Order, o.Order, a.Approval | None]:
+    """The requester changes a released or returned order: the review starts again (none if now standard)."""
+    actor = person(org, user_id)
+    before = load(uow, order_id)
+    _check_card(before, card_version, org, policy)
+    changed = _store(uow, before, o.change(before, actor=actor, values=values, now=now, org=org), "change", actor.id, now)
+    if changed.state is not o.OrderState.REVIEW:
+        return before, changed, None
+    approval = _open_review(uow, changed, org=org, policy=policy, now=now)
+    return before, _link(uow, changed, approval), approval
