@@ -1,31 +1,57 @@
-"""``my_tasks``: what waits for the sender — forms whose next step is theirs, overdue ones first."""
+"""``my_tasks``: what waits for the sender — complaint steps, approvals and return steps, soonest due first."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.context import Context, IntentRouter, Understood
+from bot.notify.approvals import SUBJECTS
+from core import approval as a
 from core import complaint as c
+from core import returns as r
 from core import services
 from core.messages import Recipient
+from core.org import Role
 from core.routing import route
 
 router = IntentRouter()
 
 
+def _when(due: datetime | None, ctx: Context) -> str:
+    if due is None:
+        return ""
+    late = "已超期 " if due <= ctx.now else "截止 "
+    return f" · {late}{due.astimezone(ctx.policy.tz):%m-%d %H:%M}"
+
+
 @router.intent("my_tasks")
 def my_tasks(ctx: Context, understood: Understood) -> None:
-    """One line per form waiting for the sender, with its due time; drafts are reminded too."""
+    """One line per thing waiting for the sender, with its due time; drafts are reminded too."""
     me = services.person(ctx.org, ctx.event.user)
-    mine = [f for f in ctx.uow.complaints.open_forms() if Recipient.user(me.id) in route(f, ctx.org).actors]
-    lines = []
-    for form in sorted(mine, key=lambda f: min((k.due_at for k in f.clocks if not k.met_at), default=ctx.now)):
-        due = [k.due_at for k in form.clocks if not k.met_at]
-        when = ""
-        if due:
-            first = min(due)
-            late = "已超期 " if first <= ctx.now else "截止 "
-            when = f" · {late}{first.astimezone(ctx.policy.tz):%m-%d %H:%M}"
-        d = form.details
-        lines.append(f"{form.label} {d.customer} {d.product} · {c.STATE_LABELS[form.state]}{when}")
+    tasks: list[tuple[datetime | None, str]] = []
+    for form in ctx.uow.complaints.open_forms():
+        if Recipient.user(me.id) in route(form, ctx.org).actors:
+            due = min((k.due_at for k in form.clocks if not k.met_at), default=None)
+            d = form.details
+            tasks.append(
+                (due, f"{form.label} {d.customer} {d.product} · {c.STATE_LABELS[form.state]}{_when(due, ctx)}")
+            )
+    for approval in ctx.uow.approvals.open():
+        step = approval.current
+        if step is None or approval.kind not in SUBJECTS:
+            continue
+        if any(me.id in people for people in a.waiting_for(approval, ctx.org).values()):
+            title, _ = SUBJECTS[approval.kind].describe(ctx, approval)
+            tasks.append((approval.step_due_at, f"待审批:{title} · {step.name}{_when(approval.step_due_at, ctx)}"))
+    for ret in ctx.uow.returns.open():
+        if ret.state is r.ReturnState.AWAITING_GOODS and me.has_any(Role.WAREHOUSE):
+            tasks.append((None, f"{ret.label} 待收货"))
+        elif ret.state is r.ReturnState.RECEIVED and me.has_any(Role.QA, Role.QA_MANAGER):
+            tasks.append((ret.processing_due_at, f"{ret.label} 待提交处理结果{_when(ret.processing_due_at, ctx)}"))
+        elif ret.state is r.ReturnState.REPLACING and ret.requester == me.id:
+            tasks.append((None, f"{ret.label} 待确认客户收到补货"))
+    tasks.sort(key=lambda t: (t[0] is None, t[0] or ctx.now))
+    lines = [line for _, line in tasks]
     drafts = ctx.uow.complaints.open_drafts(me.id)
     if drafts:
         lines.append(f"另有 {len(drafts)} 张草稿未提交。")
