@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.cards.complaint import action_card, parse_card_id, step_notice
 from bot.context import ActionRouter, Context
+from bot.notify.approvals import send_cards
 from core import complaint as c
-from core import services
-from core.errors import NotAllowed, NotFound
+from core import return_flow, services
+from core.errors import MissingFields, NotAllowed, NotFound
 from core.messages import Recipient
 from core.routing import route
 
@@ -21,6 +22,9 @@ def on_complaint_card(ctx: Context) -> None:
     ids = parse_card_id(click.card_id)
     if ids is None:
         raise NotFound("卡片编号无效。")
+    if click.action == "request_return":
+        _request_return(ctx, ids[0], click.values.get("quantity", ""))
+        return
     try:
         action = c.Action(click.action)
     except ValueError:
@@ -51,3 +55,26 @@ def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:
     tapper = Recipient.user(ctx.event.user)
     if tapper not in routing.actors and tapper not in routing.informed:
         ctx.send(tapper, text=f"已完成。{notice}")
+
+
+def _request_return(ctx: Context, form_id: int, quantity: str) -> None:
+    """申请退货 from a complaint card: a return request linked to the form, sent for approval."""
+    form = services.load(ctx.uow, form_id)
+    if not form.number:
+        raise NotAllowed("草稿不能申请退货,请先提交。")
+    qty = form.details.quantity
+    if quantity.strip():
+        try:
+            qty = int(quantity.strip())
+        except ValueError:
+            raise MissingFields("退货数量要填正整数。", ("quantity",)) from None
+    _, approval = return_flow.request(
+        ctx.uow,
+        org=ctx.org,
+        policy=ctx.policy,
+        user_id=ctx.event.user,
+        now=ctx.now,
+        complaint_no=form.number,
+        quantity=qty,
+    )
+    send_cards(ctx, approval)

@@ -123,9 +123,17 @@ def action_card(form: c.Complaint, org: Org, tz: tzinfo) -> Card:
     )
 
 
-def status_card(form: c.Complaint, org: Org, tz: tzinfo) -> Card:
-    """A read-only view of the form (no buttons)."""
-    return Card(id=card_id(form), title=f"{form.label} 进度", fields=tuple(_fields(form, org, tz)))
+def status_card(form: c.Complaint, org: Org, tz: tzinfo, *, can_return: bool = False) -> Card:
+    """A view of the form; sales may start a return from it (申请退货, with the quantity to return)."""
+    if not (can_return and form.number):
+        return Card(id=card_id(form), title=f"{form.label} 进度", fields=tuple(_fields(form, org, tz)))
+    return Card(
+        id=card_id(form),
+        title=f"{form.label} 进度",
+        fields=tuple(_fields(form, org, tz)),
+        actions=(Button("request_return", "申请退货"),),
+        inputs=(Input("quantity", f"退货数量(默认 {form.details.quantity})"),),
+    )
 
 
 def history_lines(entries: Sequence[AuditEntry], org: Org, tz: tzinfo) -> list[str]:

@@ -162,3 +162,13 @@ def test_my_tasks_lists_pending_approvals_with_their_due_times(db_url: str) -> N
     out = bot.tick(now="2026-11-25T10:00")
     assert "审批已超期" in only(out, user="cs_mgr")["text"]
     assert bot.tick(now="2026-11-25T11:00") == []
+
+
+def test_sales_can_start_a_return_from_the_complaint_card(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    _complaint(bot)
+    status = card_of(only(bot.say("sales1", "KS-202611-0001 进度", now="2026-11-23T10:00"), user="sales1"))
+    assert actions(status) == ["request_return"]
+    assert actions(card_of(only(bot.say("qa1", "KS-202611-0001 进度", now="2026-11-23T10:00"), user="qa1"))) == []
+    out = bot.click("sales1", status["id"], "request_return", now="2026-11-23T10:01", quantity="120")
+    assert field(card_of(only(out, user="cs_mgr")), "退货数量") == "120"
