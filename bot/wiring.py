@@ -14,12 +14,13 @@ from fastapi import FastAPI
 
 from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
+from bot.actions import orders as order_actions
 from bot.actions import returns as return_actions
 from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher, Sender
-from bot.intents import chitchat, log_complaint, my_tasks, photo, query_status, request_return
+from bot.intents import chitchat, log_complaint, my_tasks, order_review, photo, query_status, request_return
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
     router = IntentRouter()
-    for module in (log_complaint, query_status, my_tasks, photo, request_return, chitchat):
+    for module in (log_complaint, query_status, my_tasks, photo, request_return, order_review, chitchat):
         router.include(module.router)
     return router
 
@@ -45,7 +46,7 @@ def intents() -> IntentRouter:
 def actions() -> ActionRouter:
     """Every card kind Kesu handles taps on."""
     router = ActionRouter()
-    for module in (complaint_actions, approval_actions, return_actions):
+    for module in (complaint_actions, approval_actions, return_actions, order_actions):
         router.include(module.router)
     return router
 

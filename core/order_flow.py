@@ -154,7 +154,9 @@ def change(
     actor = person(org, user_id)
     before = load(uow, order_id)
     _check_card(before, card_version, org, policy)
-    changed = _store(uow, before, o.change(before, actor=actor, values=values, now=now, org=org), "change", actor.id, now)
+    changed = _store(
+        uow, before, o.change(before, actor=actor, values=values, now=now, org=org), "change", actor.id, now
+    )
     if changed.state is not o.OrderState.REVIEW:
         return before, changed, None
     approval = _open_review(uow, changed, org=org, policy=policy, now=now)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot.actions.approval import Subject, register, send_cards
 from bot.cards import orders as cards
 from bot.context import ActionRouter, Context
+from bot.notify.approvals import Subject, register, send_cards
+from bot.notify.orders import notice_recipients, release
 from bot.protocol import CardField
 from core import approval as a
 from core import order_flow
 from core import orders as o
 from core.errors import NotAllowed, NotFound
 from core.messages import Recipient
-from core.org import Role
 
 router = ActionRouter()
 
@@ -19,28 +19,6 @@ router = ActionRouter()
 def _describe(ctx: Context, approval: a.Approval) -> tuple[str, list[CardField]]:
     order = order_flow.load(ctx.uow, order_flow.subject_id(approval))
     return f"合同评审 {order.number}", cards.subject_fields(order, ctx.org)
-
-
-def notice_recipients(ctx: Context) -> list[str]:
-    """Who gets the 生产通知书: production (生产部 head and members, PMC), QA and the warehouse."""
-    org = ctx.org
-    wanted: set[str] = set()
-    prod = org.department("prod") or org.department("生产部")
-    if prod:
-        wanted |= {prod.head} if prod.head else set()
-        wanted |= {p.id for p in org.members(prod.id)}
-    wanted |= {p.id for role in (Role.PMC, Role.QA, Role.WAREHOUSE) for p in org.with_role(role)}
-    return [p.id for p in org.people if p.id in wanted]
-
-
-def release(ctx: Context, order: o.Order) -> None:
-    """The 生产通知书 goes out; the requester is told and keeps a card to change the order."""
-    tz = ctx.policy.tz
-    notice = cards.notice_card(order, ctx.org, tz)
-    for pid in notice_recipients(ctx):
-        ctx.send(Recipient.user(pid), card=notice)
-    how = "标准品,已直接下发生产通知书" if order.standard else "评审通过,已下发生产通知书"
-    ctx.send(Recipient.user(order.requester), text=f"{order.number} {how}。", card=cards.change_card(order, ctx.org, tz))
 
 
 def _who(ctx: Context, vote: a.Vote) -> str:
@@ -88,10 +66,11 @@ def on_order_card(ctx: Context) -> None:
         values=click.values,
         now=ctx.now,
     )
-    if before.state is o.OrderState.RELEASED:
-        for pid in notice_recipients(ctx):
-            ctx.send(Recipient.user(pid), text=f"{after.number} 订单变更,原生产通知书作废,以新通知为准。")
+    was_released = before.state is o.OrderState.RELEASED
     if approval is None:
-        release(ctx, after)
-    else:
-        send_cards(ctx, approval)
+        release(ctx, after, note=f"{after.number} 订单变更,原生产通知书作废,以此为准。" if was_released else None)
+        return
+    if was_released:
+        for pid in notice_recipients(ctx):
+            ctx.send(Recipient.user(pid), text=f"{after.number} 订单变更,重新评审中,原生产通知书暂停执行。")
+    send_cards(ctx, approval)

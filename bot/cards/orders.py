@@ -84,6 +84,4 @@ def change_card(order: o.Order, org: Org, tz: tzinfo) -> Card:
         o.OrderState.RELEASED: f"{order.number} 已下发生产通知书(订单变更请填写)",
         o.OrderState.RETURNED: f"{order.number} 评审未通过(修改后重新评审)",
     }.get(order.state, f"{order.number} {o.ORDER_STATE_LABELS[order.state]}")
-    return Card(
-        card_id(order), title, tuple(fields(order, org, tz)), (Button("change", "变更"),), CHANGE_INPUTS
-    )
+    return Card(card_id(order), title, tuple(fields(order, org, tz)), (Button("change", "变更"),), CHANGE_INPUTS)

@@ -18,7 +18,16 @@ from core.messages import Recipient
 router = IntentRouter()
 
 NEW_COMPLAINT_FIELDS = ("customer", "product", "defect")
-OTHER_INTENTS_WIN = {"help", "cancel", "query_status", "my_tasks", "monthly_summary", "request_return", "record_visit"}
+OTHER_INTENTS_WIN = {
+    "help",
+    "cancel",
+    "query_status",
+    "my_tasks",
+    "monthly_summary",
+    "request_return",
+    "record_visit",
+    "order_review",
+}
 
 
 def details_from(slots: dict[str, Any]) -> c.Details:

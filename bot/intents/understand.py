@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.context import Understood
@@ -133,6 +133,37 @@ NEGATIVE = re.compile(
     r"(报价|货款|付款|回款|发票|验厂|审核|下单|下个单|订货|询价|交期|对账|开会|吃饭|午饭|请假|快递|约.{0,6}见面|样品|送样|寄)"
 )
 ENGLISH_REPORT = re.compile(r"\b(said|says|say|reports?|reported|found|complain\w*|claims?)\b", re.IGNORECASE)
+
+# --- order review (合同评审) -----------------------------------------------------------------------
+# Recognised only by its own words: 下单/订单 alone stay unknown (NEGATIVE).
+REVIEW = re.compile(
+    r"(?:帮我|帮忙|麻烦|请)*(?:提交|发起|申请|走|做|安排|开)?(?:一下|一个|个)?(?:合同|订单|新单|新订单)?评审(?:一下)?"
+    r"|order\s*review",
+    re.IGNORECASE,
+)
+REVIEW_QUESTION = re.compile(r"(评审会|开会|会议|几点|什么时候|何时|哪天|吗|呢|\?|结果|进度|怎么|如何|多久)")
+_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+DELIVERY_LABEL = r"(?:交期|交货期|交货日期|交货时间|货期|交货|交付|出货|deliver(?:y)?(?:\s*date)?)"
+DELIVERY_TAIL = r"(?:\s*(?:前|之前|以前))?(?:\s*(?:交货|交付|出货|发货|到货|交))?"
+DELIVERY_FULL = re.compile(
+    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?(20\d{{2}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})"
+    rf"\s*[日号]?{DELIVERY_TAIL}",
+    re.IGNORECASE,
+)
+DELIVERY_MONTH_DAY = re.compile(
+    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?{_DAY}\s*月\s*{_DAY}\s*[日号]?{DELIVERY_TAIL}",
+    re.IGNORECASE,
+)
+DELIVERY_SLASH = re.compile(
+    rf"{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?![\d/.-]){DELIVERY_TAIL}"
+    rf"|(?<![\d/.-])(\d{{1,2}})\s*/\s*(\d{{1,2}})(?![\d/.-])\s*(?:前|之前|以前)?\s*(?:交货|交付|出货|发货|到货)",
+    re.IGNORECASE,
+)
+REQUIREMENTS = re.compile(
+    r"(?:特殊要求|客户要求|技术要求|品质要求|质量要求|包装要求|其他要求|其它要求|要求|备注|注明|requirements?|remarks?)"
+    r"\s*[::]?\s*",
+    re.IGNORECASE,
+)
 
 # Product nouns a factory ships; used when no code or catalogue name is written (塑胶外壳, 电源适配器).
 PRODUCT_NOUN = re.compile(
@@ -380,6 +411,40 @@ def defect_of(rest: str, *, after: int = 0) -> str | None:
     return named[0] if named else ordered[0][1]
 
 
+def _day_number(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else chinese_to_int(raw)
+
+
+def delivery_of(text: str, now: datetime) -> tuple[str, tuple[int, int]] | None:
+    """Delivery date (YYYY-MM-DD) and its span: 2026-12-28, 12月20日交货, 交期12/20; a past month/day is next year."""
+    for pattern in (DELIVERY_FULL, DELIVERY_MONTH_DAY, DELIVERY_SLASH):
+        for m in pattern.finditer(text):
+            groups = [g for g in m.groups() if g is not None]
+            numbers = [_day_number(g) for g in groups]
+            if any(n is None for n in numbers):
+                continue
+            values = [n for n in numbers if n is not None]
+            year = values[0] if len(values) == 3 else now.year
+            month, day = values[-2], values[-1]
+            try:
+                when = date(year, month, day)
+            except ValueError:
+                continue
+            if len(values) == 2 and when < now.date():
+                try:
+                    when = date(year + 1, month, day)
+                except ValueError:
+                    continue
+            return when.isoformat(), m.span()
+    return None
+
+
+def _requirements_of(tail: str) -> str | None:
+    """The text after 要求/特殊要求/备注, without separators at its edges."""
+    value = re.sub(r"\s*[,;,;。]+\s*", ",", re.sub(r"\s+", " ", tail))
+    return re.sub(r"^[\s,.;:!~。;,:]+|[\s,.;:!~。;,:]+$", "", value) or None
+
+
 class Parser:
     """Understands one message against the factory's catalogue; ``now`` resolves 上个月 and friends."""
 
@@ -450,6 +515,9 @@ class Parser:
             return Understood("cancel")
         if HELP.match(bare) or (len(bare) <= 20 and HELP_LOOSE.search(bare)):
             return Understood("help")
+        review = self._order_review(t, now)
+        if review is not None:
+            return review
         found, spans = self._extract(t)
         concrete = {"customer", "product", "complaint_no", "rma_no", "order_no"} & set(found)
         if len(bare) <= 12 and CANCEL_LOOSE.search(bare) and not concrete:
@@ -480,6 +548,36 @@ class Parser:
             slots["severity"] = found.get("severity", "normal")
         entities = {k: v for k, v in found.items() if not k.startswith("_")}
         return Understood(intent, slots, entities)
+
+    def _order_review(self, t: str, now: datetime) -> Understood | None:
+        """A request for 合同评审: the explicit words plus goods (a product or a quantity); else None."""
+        words = list(REVIEW.finditer(t))
+        if not words:
+            return None
+        spans = [m.span() for m in words]
+        delivery = delivery_of(_blank(t, spans), now)
+        if delivery:
+            spans.append(delivery[1])
+        rest = _blank(t, spans)
+        requirements = None
+        label = REQUIREMENTS.search(rest)
+        if label:
+            requirements = _requirements_of(rest[label.end() :])
+            spans.append((label.start(), len(t)))
+        head = _blank(t, spans)
+        if COMPLAINT.search(head) or STATUS.search(head) or TASKS.search(head) or RETURN.search(head):
+            return None
+        found, _ = self._extract(head)
+        command = words[0].start() == 0 and not REVIEW_QUESTION.search(t)  # 合同评审 美的 …: missing fields are asked
+        if "product" not in found and "quantity" not in found and not command:
+            return None
+        slots: dict[str, Any] = {k: found[k] for k in ("customer", "product", "quantity") if k in found}
+        if delivery:
+            slots["delivery"] = delivery[0]
+        if requirements:
+            slots["requirements"] = requirements
+        entities = {k: v for k, v in found.items() if not k.startswith("_") and k != "severity"}
+        return Understood("order_review", slots, entities | slots)
 
     @staticmethod
     def _intent(t: str, found: dict[str, Any]) -> str:

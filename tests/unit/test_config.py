@@ -286,7 +286,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "unknown clock with a quoted key",
         BASE + '[clocks."first response"]\namount = 2\nunit = "hours"\n',
-        'clocks."first response": 未知的时钟,必须是 first_response、urgent、normal、improvement_report 或 return_processing 之一',
+        'clocks."first response": 未知的时钟,必须是 first_response、urgent、normal、'
+        "improvement_report 或 return_processing 之一",
     ),
     (
         "bad date",
