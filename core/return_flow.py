@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core import approval as a
@@ -14,7 +14,7 @@ from core.clocks import ClockName, due_at
 from core.errors import NotFound, StaleCard
 from core.org import Org
 from core.ports import UnitOfWork
-from core.services import Policy, find, person
+from core.services import PHOTO_WINDOW, Policy, find, person
 
 AUDIT_ENTITY = "return"
 
@@ -117,8 +117,8 @@ def settle(uow: UnitOfWork, *, policy: Policy, approval: a.Approval, now: dateti
     return _store(uow, before, after, after.last_action or "end", actor, now)
 
 
-def _check_card(ret: r.ReturnRequest, version: int, org: Org, policy: Policy) -> None:
-    if ret.version != version:
+def _check_card(ret: r.ReturnRequest, stage: int, org: Org, policy: Policy) -> None:
+    if r.STAGES[ret.state] != stage:
         who = ""
         if ret.last_actor and ret.last_at:
             who = f",已被{org.name_of(ret.last_actor)}于 {ret.last_at.astimezone(policy.tz):%H:%M} {ret.last_action}"
@@ -132,7 +132,7 @@ def act(
     policy: Policy,
     user_id: str,
     return_id: int,
-    card_version: int,
+    card_stage: int,
     action: r.ReturnAction,
     values: dict[str, str],
     now: datetime,
@@ -140,7 +140,7 @@ def act(
     """A tap on a return card: receive (warehouse), process (QA), customer accepted (sales)."""
     actor = person(org, user_id)
     before = load(uow, return_id)
-    _check_card(before, card_version, org, policy)
+    _check_card(before, card_stage, org, policy)
     started: a.Approval | None = None
     if action is r.ReturnAction.RECEIVE:
         due = due_at(now, policy.clocks[ClockName.RETURN_PROCESSING], calendar=policy.calendar, tz=policy.tz)
@@ -172,3 +172,20 @@ def fields(ret: r.ReturnRequest) -> dict[str, Any]:
         "quantity": ret.quantity,
         "order_no": ret.order_no,
     }
+
+
+def attach_photo(
+    uow: UnitOfWork, *, org: Org, user_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
+) -> r.ReturnRequest | None:
+    """A warehouse photo goes to the return that person received within ``window``; else None."""
+    actor = person(org, user_id)
+    recent = [
+        ret
+        for ret in uow.returns.open()
+        if ret.received_by == actor.id and ret.received_at is not None and ret.received_at >= now - window
+    ]
+    if not recent:
+        return None
+    before = max(recent, key=lambda ret: ret.received_at or now)
+    after = replace(before, photos=(*before.photos, media_id), version=before.version + 1)
+    return _store(uow, before, after, "photo", actor.id, now, media_id)

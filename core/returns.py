@@ -37,6 +37,10 @@ RETURN_STATE_LABELS = {
     ReturnState.WITHDRAWN: "已撤回",
 }
 
+# Each state's place in the procedure: a return card is valid while the return is still at its stage,
+# so a photo added meanwhile (which changes the record) does not invalidate anyone's card.
+STAGES = {state: i for i, state in enumerate(ReturnState)}
+
 ANOMALIES = {
     "A": "货物无 RMA 号",
     "B": "实物与通知不符(RMA/型号/数量)",
@@ -92,6 +96,7 @@ class ReturnRequest:
     cause: str | None = None
     ours: bool | None = None
     closed_at: datetime | None = None
+    photos: tuple[str, ...] = ()  # media ids: abnormal returns are photographed as received
     last_actor: str | None = None
     last_action: str | None = None
     last_at: datetime | None = None

@@ -160,6 +160,7 @@ def return_to_data(r: ReturnRequest) -> dict[str, Any]:
         data[k] = _dt(data[k])
     data["state"] = r.state.value
     data["anomalies"] = list(r.anomalies)
+    data["photos"] = list(r.photos)
     return data
 
 
@@ -170,6 +171,7 @@ def return_from_data(record_id: int, d: dict[str, Any]) -> ReturnRequest:
         values[k] = _pdt(values.get(k))
     values["state"] = ReturnState(values["state"])
     values["anomalies"] = tuple(values.get("anomalies") or ())
+    values["photos"] = tuple(values.get("photos") or ())
     return ReturnRequest(id=record_id, **values)
 
 

@@ -66,7 +66,7 @@ def on_return_card(ctx: Context) -> None:
         policy=ctx.policy,
         user_id=ctx.event.user,
         return_id=ids[0],
-        card_version=ids[1],
+        card_stage=ids[1],
         action=action,
         values=click.values,
         now=ctx.now,

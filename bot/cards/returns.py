@@ -9,16 +9,16 @@ from bot.protocol import Button, Card, CardField, Input
 from core import returns as r
 from core.org import Org
 
-CARD_ID = re.compile(r"^r(\d+)v(\d+)$")
+CARD_ID = re.compile(r"^r(\d+)s(\d+)$")
 
 
 def card_id(ret: r.ReturnRequest) -> str:
-    """``r<return id>v<version>``: valid while the return is at that version."""
-    return f"r{ret.id}v{ret.version}"
+    """``r<return id>s<stage>``: valid while the return is still at that stage of the procedure."""
+    return f"r{ret.id}s{r.STAGES[ret.state]}"
 
 
 def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(return id, version) from a card id, or None."""
+    """(return id, stage) from a card id, or None."""
     m = CARD_ID.match(value.strip())
     return (int(m.group(1)), int(m.group(2))) if m else None
 
@@ -49,6 +49,8 @@ def fields(ret: r.ReturnRequest, org: Org, tz: tzinfo) -> list[CardField]:
             out.append(CardField("收货异常", ";".join(f"({k}){r.ANOMALIES[k]}" for k in ret.anomalies)))
         if ret.receive_note:
             out.append(CardField("收货备注", ret.receive_note))
+        if ret.photos:
+            out.append(CardField("照片", f"{len(ret.photos)} 张"))
     if ret.processing_due_at and ret.good is None:
         out.append(CardField("处理结果截止", f"{ret.processing_due_at.astimezone(tz):%m-%d %H:%M}"))
     if ret.good is not None:

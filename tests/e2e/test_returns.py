@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from pathlib import Path
 
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from bot.main import app
 from storage.db import make_engine
 from tests.e2e.chat import LocalChat, actions, card_of, field, only, to
 
@@ -31,7 +35,7 @@ def _request(bot: LocalChat) -> str:
     return str(card["id"])
 
 
-def test_a_return_runs_from_request_to_replacement_accepted(db_url: str) -> None:
+def test_a_return_runs_from_request_to_replacement_accepted(db_url: str, tmp_path: Path) -> None:
     bot = LocalChat(db_url)
     _complaint(bot)
     card = _request(bot)
@@ -79,6 +83,11 @@ def test_a_return_runs_from_request_to_replacement_accepted(db_url: str) -> None
     process = card_of(only(out, user="qa1"))
     assert field(process, "处理结果截止") == "11-29 09:00"  # 5 days after receipt
     assert field(process, "收货异常").startswith("(D)包装不良")
+    photo = tmp_path / "box.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 16)
+    env = {"KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""}
+    shot = CliRunner().invoke(app, ["say", "--as", "wh1", "--image", str(photo), "--now", "2026-11-24T09:05"], env=env)
+    assert "照片已附到 RMA-202611-0001(共 1 张)" in shot.stdout
 
     out = bot.click(
         "qa1", process["id"], "process", now="2026-11-26T09:00", good="150", bad="48", cause="包装不良", ours="是"
@@ -96,6 +105,7 @@ def test_a_return_runs_from_request_to_replacement_accepted(db_url: str) -> None
 
     status = card_of(only(bot.say("qa1", "RMA-202611-0001 进度", now="2026-11-30T10:00"), user="qa1"))
     assert field(status, "状态") == "已结案" and field(status, "处理结果") == "良品 150,不良 48,我方原因:是"
+    assert field(status, "照片") == "1 张"
     audit = _rows(db_url, "SELECT action, actor FROM audit_log WHERE entity = 'approval' ORDER BY id")
     assert [a for a, _ in audit] == ["open", "approve", "approve", "open", "approve", "approve"]
 
