@@ -34,6 +34,30 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///kesu.db"
     config: Path | None = None
+    # WeCom self-built app: on when corp id, agent id, secret, token and AES key are all set.
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_token: str | None = None
+    wecom_aes_key: str | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    # Feishu app: on when app id and app secret are set.
+    feishu_app_id: str | None = None
+    feishu_app_secret: str | None = None
+    feishu_verification_token: str | None = None
+    feishu_encrypt_key: str | None = None
+    feishu_domain: str = "https://open.feishu.cn"
+
+    @property
+    def wecom_on(self) -> bool:
+        """All five WeCom settings are present."""
+        values = (self.wecom_corp_id, self.wecom_agent_id, self.wecom_secret, self.wecom_token, self.wecom_aes_key)
+        return all(values)
+
+    @property
+    def feishu_on(self) -> bool:
+        """The Feishu app id and secret are present."""
+        return bool(self.feishu_app_id and self.feishu_app_secret)
 
     @field_validator("config", mode="before")
     @classmethod
@@ -107,12 +131,17 @@ class _PersonEntry(_Entry):
     roles: Annotated[list[Role], Field(min_length=1)]
     department: _Id | None = None
     manager: _Id | None = None
+    wecom: _Id | None = None
+    feishu: _Id | None = None
 
 
 class _ChatEntry(_Entry):
     id: _Id
     name: _Text
     purpose: ChatPurpose
+    wecom: _Id | None = None
+    wecom_webhook: _Text | None = None
+    feishu: _Id | None = None
 
 
 class _ClockEntry(_Entry):
@@ -452,11 +481,22 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         raise ConfigError(problems)
     org = Org(
         people=tuple(
-            Person(id=p.id, name=p.name, roles=frozenset(p.roles), department=p.department, manager=p.manager)
+            Person(
+                id=p.id,
+                name=p.name,
+                roles=frozenset(p.roles),
+                department=p.department,
+                manager=p.manager,
+                wecom=p.wecom,
+                feishu=p.feishu,
+            )
             for p in raw.people
         ),
         departments=tuple(Department(id=d.id, name=d.name, head=d.head) for d in raw.departments),
-        chats=tuple(Chat(id=c.id, name=c.name, purpose=c.purpose) for c in raw.chats),
+        chats=tuple(
+            Chat(id=c.id, name=c.name, purpose=c.purpose, wecom=c.wecom, wecom_webhook=c.wecom_webhook, feishu=c.feishu)
+            for c in raw.chats
+        ),
         customers=tuple(Customer(name=c.name, aliases=tuple(c.aliases)) for c in raw.customers),
         products=tuple(Product(code=p.code, name=p.name, aliases=tuple(p.aliases)) for p in raw.products),
     )
@@ -517,23 +557,72 @@ _DEMO: dict[str, Any] = {
         {"id": "finance", "name": "财务部", "head": "fin1"},
     ],
     "people": [
-        {"id": "sales1", "name": "张伟", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
-        {"id": "sales2", "name": "李娜", "roles": ["sales"], "department": "sales", "manager": "cs_mgr"},
-        {"id": "qa1", "name": "王芳", "roles": ["qa"], "department": "qa", "manager": "qa_mgr"},
-        {"id": "qa_mgr", "name": "刘强", "roles": ["qa_manager"], "department": "qa", "manager": "vp"},
-        {"id": "cs_mgr", "name": "陈静", "roles": ["cs_manager"], "department": "sales", "manager": "vp"},
-        {"id": "vp", "name": "赵总", "roles": ["vp"], "manager": "gm"},
-        {"id": "gm", "name": "孙总", "roles": ["gm"]},
-        {"id": "rd1", "name": "周工", "roles": ["dept"], "department": "rd", "manager": "vp"},
-        {"id": "prod1", "name": "吴工", "roles": ["dept"], "department": "prod", "manager": "vp"},
-        {"id": "wh1", "name": "郑师傅", "roles": ["warehouse", "dept"], "department": "wh", "manager": "vp"},
-        {"id": "buyer1", "name": "冯敏", "roles": ["purchasing"], "department": "purchasing", "manager": "vp"},
-        {"id": "fin1", "name": "褚红", "roles": ["finance"], "department": "finance", "manager": "gm"},
+        {
+            "id": "sales1",
+            "name": "张伟",
+            "roles": ["sales"],
+            "department": "sales",
+            "manager": "cs_mgr",
+            "feishu": "ou_sales1",
+        },
+        {
+            "id": "sales2",
+            "name": "李娜",
+            "roles": ["sales"],
+            "department": "sales",
+            "manager": "cs_mgr",
+            "feishu": "ou_sales2",
+        },
+        {"id": "qa1", "name": "王芳", "roles": ["qa"], "department": "qa", "manager": "qa_mgr", "feishu": "ou_qa1"},
+        {
+            "id": "qa_mgr",
+            "name": "刘强",
+            "roles": ["qa_manager"],
+            "department": "qa",
+            "manager": "vp",
+            "feishu": "ou_qa_mgr",
+        },
+        {
+            "id": "cs_mgr",
+            "name": "陈静",
+            "roles": ["cs_manager"],
+            "department": "sales",
+            "manager": "vp",
+            "feishu": "ou_cs_mgr",
+        },
+        {"id": "vp", "name": "赵总", "roles": ["vp"], "manager": "gm", "feishu": "ou_vp"},
+        {"id": "gm", "name": "孙总", "roles": ["gm"], "feishu": "ou_gm"},
+        {"id": "rd1", "name": "周工", "roles": ["dept"], "department": "rd", "manager": "vp", "feishu": "ou_rd1"},
+        {"id": "prod1", "name": "吴工", "roles": ["dept"], "department": "prod", "manager": "vp", "feishu": "ou_prod1"},
+        {
+            "id": "wh1",
+            "name": "郑师傅",
+            "roles": ["warehouse", "dept"],
+            "department": "wh",
+            "manager": "vp",
+            "feishu": "ou_wh1",
+        },
+        {
+            "id": "buyer1",
+            "name": "冯敏",
+            "roles": ["purchasing"],
+            "department": "purchasing",
+            "manager": "vp",
+            "feishu": "ou_buyer1",
+        },
+        {
+            "id": "fin1",
+            "name": "褚红",
+            "roles": ["finance"],
+            "department": "finance",
+            "manager": "gm",
+            "feishu": "ou_fin1",
+        },
     ],
     "chats": [
-        {"id": "qa", "name": "品质群", "purpose": "qa"},
-        {"id": "mgmt", "name": "管理层群", "purpose": "mgmt"},
-        {"id": "sales", "name": "销售群", "purpose": "sales"},
+        {"id": "qa", "name": "品质群", "purpose": "qa", "feishu": "oc_qa"},
+        {"id": "mgmt", "name": "管理层群", "purpose": "mgmt", "feishu": "oc_mgmt"},
+        {"id": "sales", "name": "销售群", "purpose": "sales", "feishu": "oc_sales"},
     ],
     "customers": [
         {"name": "明辉电子", "aliases": ["明辉"]},

@@ -15,8 +15,10 @@ import typer
 
 from bot.cards.complaint import inputs_for
 from bot.config import ConfigError, Settings, check_config, load_config
+from bot.feishu import cli as feishu_cli
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json, to_text
+from bot.wecom import cli as wecom_cli
 from bot.wiring import Kesu, build, create_app
 from core.messages import Delivery
 
@@ -35,6 +37,8 @@ config_app = typer.Typer(help="Check the configuration (kesu.toml).", no_args_is
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(wecom_cli.app, name="wecom")
+app.add_typer(feishu_cli.app, name="feishu")
 
 _state: dict[str, Any] = {}
 
@@ -291,7 +295,8 @@ def serve(
     import uvicorn
 
     with _kesu() as kesu:
-        typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: local")
+        names = ", ".join(["local", *(p.name for p in kesu.platforms)])
+        typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: {names}")
         uvicorn.run(create_app(kesu, worker=not no_worker), host=host, port=port)
 
 

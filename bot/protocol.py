@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from core.messages import Delivery
+from core.org import Org
+from core.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,58 @@ class Card:
         }
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one event: ``ok`` False when a rule refused it; ``text`` is what the person was told;
+    ``replies`` are the messages to the person who sent it (for an inline answer to a tap)."""
+
+    processed: bool
+    ok: bool = True
+    text: str | None = None
+    replies: tuple[dict[str, Any], ...] = ()
+
+
+class EventSink(Protocol):
+    """Where platform adapters hand inbound events: store first (the acknowledgement), then process."""
+
+    def ingest(self, event: InboundEvent, *, now: datetime) -> int | None:
+        """Store the event durably; None when it is a duplicate delivery."""
+        ...
+
+    def process(self, event_id: int, *, now: datetime) -> Outcome:
+        """Handle a stored event in one transaction."""
+        ...
+
+
 def message_payload(*, text: str | None = None, card: Card | None = None) -> dict[str, Any]:
     """The outbox payload: a text, a card, or both."""
     return {"text": text, "card": card.to_dict() if card else None}
+
+
+class Sender(Protocol):
+    """Sends one outbox message through one platform; raises on failure (PermanentDeliveryError when
+    retrying cannot help)."""
+
+    def send(self, delivery: Delivery) -> None:
+        """Deliver or raise."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlatformDeps:
+    """What a platform adapter is built from: settings, who is who, where events go, the database, the clock."""
+
+    settings: Any  # bot.config.Settings (typed loosely: protocol sits below config)
+    org: Org
+    sink: EventSink
+    uow: Callable[[], UnitOfWork]
+    now: Callable[[], datetime]
+
+
+@dataclass
+class Platform:
+    """A connected messaging platform: its webhook routes (a FastAPI APIRouter) and its outbox sender."""
+
+    name: str
+    router: Any
+    sender: Sender

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from bot import feishu, wecom
 from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
 from bot.actions import orders as order_actions
@@ -19,13 +20,14 @@ from bot.actions import returns as return_actions
 from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
-from bot.dispatch.outbound import OutboxDispatcher, Sender
+from bot.dispatch.outbound import OutboxDispatcher
 from bot.intents import chitchat, log_complaint, my_tasks, order_review, photo, query_status, request_return
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
-from bot.protocol import InboundEvent
+from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
 from bot.scheduler.tick import Scheduler
-from core.messages import Delivery, Recipient
+from core.messages import Delivery, Recipient, RecipientKind
+from core.org import Org
 from core.ports import UnitOfWork
 from core.services import Policy
 from storage.db import make_engine
@@ -51,9 +53,26 @@ def actions() -> ActionRouter:
     return router
 
 
-def local_channel_for(_: Recipient) -> str:
-    """Until a person has a WeCom or Feishu id, everyone is on the local channel."""
-    return "local"
+def channel_router(org: Org, platforms: set[str]) -> Callable[[Recipient], str]:
+    """Which channel a recipient's messages go through: WeCom or Feishu when that platform is on and the
+    person or chat is on it (WeCom first when both are), else the local channel."""
+
+    def choose(to: Recipient) -> str:
+        if to.kind is RecipientKind.CHAT:
+            chat = org.chat(to.id)
+            if chat and "wecom" in platforms and (chat.wecom or chat.wecom_webhook):
+                return "wecom"
+            if chat and "feishu" in platforms and chat.feishu:
+                return "feishu"
+            return "local"
+        person = org.person(to.id)
+        if person and "wecom" in platforms and (person.wecom or not ("feishu" in platforms and person.feishu)):
+            return "wecom"
+        if person and "feishu" in platforms and person.feishu:
+            return "feishu"
+        return "local"
+
+    return choose
 
 
 @dataclass
@@ -69,6 +88,7 @@ class Kesu:
     scheduler: Scheduler
     local: LocalSender
     senders: dict[str, Sender] = field(default_factory=dict)
+    platforms: list[Platform] = field(default_factory=list)
 
     def run_local(self, event: InboundEvent, *, now: datetime) -> list[Delivery]:
         """The local channel's whole path: inbox, dispatch, outbox, delivery; returns what was delivered."""
@@ -115,12 +135,21 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         intents=intents(),
         actions=actions(),
         understand=Parser(config.org, extra_customers=known),
-        channel_for=local_channel_for,
+        channel_for=lambda _: "local",
     )
+
+    def now() -> datetime:
+        return datetime.now(UTC).astimezone(config.timezone)
+
+    deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now)
+    platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
+    dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
     local = LocalSender()
-    senders: dict[str, Sender] = {"local": local}
+    senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
     outbox = OutboxDispatcher(uow=uow, senders=senders)
-    scheduler = Scheduler(uow=uow, org=config.org, dispatcher=dispatcher, outbox=outbox, channel_for=local_channel_for)
+    scheduler = Scheduler(
+        uow=uow, org=config.org, dispatcher=dispatcher, outbox=outbox, channel_for=dispatcher.channel_for
+    )
     return Kesu(
         settings=settings,
         config=config,
@@ -131,6 +160,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         scheduler=scheduler,
         local=local,
         senders=senders,
+        platforms=platforms,
     )
 
 
@@ -187,4 +217,6 @@ def create_app(kesu: Kesu, *, worker: bool = True) -> FastAPI:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "database": kesu.engine.dialect.name}
 
+    for platform in kesu.platforms:
+        app.include_router(platform.router)
     return app

@@ -40,6 +40,8 @@ class Person:
     roles: frozenset[Role]
     department: str | None = None
     manager: str | None = None
+    wecom: str | None = None  # WeCom userid (defaults to the person id)
+    feishu: str | None = None  # Feishu open_id
 
     def has_any(self, *roles: Role) -> bool:
         """True when the person holds at least one of ``roles``."""
@@ -62,6 +64,9 @@ class Chat:
     id: str
     name: str
     purpose: ChatPurpose
+    wecom: str | None = None  # appchat chatid of a group the app created
+    wecom_webhook: str | None = None  # group-robot webhook key of an existing group
+    feishu: str | None = None  # Feishu chat_id
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,28 @@ class Org:
             if c.purpose == purpose:
                 return c
         return None
+
+    def account(self, platform: str, person_id: str) -> str | None:
+        """A person's id on ``platform`` (WeCom userid defaults to the person id)."""
+        p = self.person(person_id)
+        if p is None:
+            return None
+        if platform == "wecom":
+            return p.wecom or p.id
+        if platform == "feishu":
+            return p.feishu
+        return p.id
+
+    def person_by_account(self, platform: str, account: str) -> Person | None:
+        """The person behind a platform user id, or None (unknown users are told to ask an admin)."""
+        for p in self.people:
+            if self.account(platform, p.id) == account:
+                return p
+        return None
+
+    def chat(self, chat_id: str) -> Chat | None:
+        """A group chat by its config id."""
+        return next((c for c in self.chats if c.id == chat_id), None)
 
     def name_of(self, person_id: str | None) -> str:
         """A display name; the raw id when the person is not (or no longer) configured."""

@@ -157,6 +157,27 @@ class Records(Protocol[T]):
         ...
 
 
+class PlatformState(Protocol):
+    """What platform adapters keep in the database so every worker shares it: access tokens, and where each
+    copy of a card was delivered (to update every copy after a decision)."""
+
+    def token(self, platform: str, *, now: datetime) -> str | None:
+        """A stored access token still valid at ``now``."""
+        ...
+
+    def save_token(self, platform: str, token: str, *, expires_at: datetime) -> None:
+        """Store the platform's access token (replacing the old one)."""
+        ...
+
+    def remember_copy(self, platform: str, *, recipient: str, card_id: str, ref: str, now: datetime) -> None:
+        """The platform's reference for a card delivered to ``recipient`` (response_code, message_id …)."""
+        ...
+
+    def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
+        """The reference of the copy of ``card_id`` delivered to ``recipient``, if any."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories: ``with uow: ...; uow.commit()``."""
 
@@ -166,6 +187,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     inbox: Inbox
     media: MediaStore
+    platform: PlatformState
     approvals: Records[Approval]
     returns: Records[ReturnRequest]
     orders: Records[Order]

@@ -170,3 +170,27 @@ class RecordRow(SQLModel, table=True):
     version: int
     created_at: datetime = _ts()
     data: dict[str, Any] = _json()
+
+
+class PlatformTokenRow(SQLModel, table=True):
+    """A platform access token shared by every worker."""
+
+    __tablename__ = "platform_token"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    token: str
+    expires_at: datetime = _ts()
+
+
+class CardCopyRow(SQLModel, table=True):
+    """Where a copy of a card went on a platform, so every copy can be updated after a decision."""
+
+    __tablename__ = "card_copy"
+    __table_args__ = (sa.UniqueConstraint("platform", "recipient", "card_id", name="uq_card_copy"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    recipient: str = Field(max_length=80)
+    card_id: str = Field(max_length=40)
+    ref: str
+    created_at: datetime = _ts()

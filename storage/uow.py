@@ -21,11 +21,21 @@ from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
 from core.orders import Order
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, Records
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, PlatformState, Records
 from core.returns import ReturnRequest
 from storage.mappers import complaint_from_row, complaint_to_row
 from storage.records import APPROVALS, ORDERS, RETURNS, SqlRecords
-from storage.tables import AuditRow, ComplaintPhotoRow, ComplaintRow, CounterRow, InboxRow, MediaRow, OutboxRow
+from storage.tables import (
+    AuditRow,
+    CardCopyRow,
+    ComplaintPhotoRow,
+    ComplaintRow,
+    CounterRow,
+    InboxRow,
+    MediaRow,
+    OutboxRow,
+    PlatformTokenRow,
+)
 
 
 def _upsert(session: Session) -> Any:
@@ -332,6 +342,43 @@ class SqlMedia:
         return (row.content_type, row.data) if row else None
 
 
+class SqlPlatformState:
+    """Tokens and card copies in ``platform_token`` and ``card_copy``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def token(self, platform: str, *, now: datetime) -> str | None:
+        row = self.session.get(PlatformTokenRow, platform, populate_existing=True)
+        return row.token if row and row.expires_at > now else None
+
+    def save_token(self, platform: str, token: str, *, expires_at: datetime) -> None:
+        table = PlatformTokenRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(platform=platform, token=token, expires_at=expires_at)
+            .on_conflict_do_update(index_elements=["platform"], set_={"token": token, "expires_at": expires_at})
+        )
+        self.session.execute(stmt)
+
+    def remember_copy(self, platform: str, *, recipient: str, card_id: str, ref: str, now: datetime) -> None:
+        table = CardCopyRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(platform=platform, recipient=recipient, card_id=card_id, ref=ref, created_at=now)
+            .on_conflict_do_update(index_elements=["platform", "recipient", "card_id"], set_={"ref": ref})
+        )
+        self.session.execute(stmt)
+
+    def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
+        row = self.session.exec(
+            select(CardCopyRow).where(
+                CardCopyRow.platform == platform, CardCopyRow.recipient == recipient, CardCopyRow.card_id == card_id
+            )
+        ).first()
+        return row.ref if row else None
+
+
 class SqlUnitOfWork:
     """One session, one transaction; rolled back unless ``commit()`` was called."""
 
@@ -346,6 +393,7 @@ class SqlUnitOfWork:
         self.outbox: Outbox = SqlOutbox(self.session)
         self.inbox: Inbox = SqlInbox(self.session)
         self.media: MediaStore = SqlMedia(self.session)
+        self.platform: PlatformState = SqlPlatformState(self.session)
         self.approvals: Records[Approval] = SqlRecords(self.session, APPROVALS)
         self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)

@@ -14,7 +14,7 @@ from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 
 PG_ENV = "KESU_TEST_POSTGRES_URL"
-TABLES = "record, complaint_photo, media, complaint, audit_log, counter, inbox, outbox"
+TABLES = "card_copy, platform_token, record, complaint_photo, media, complaint, audit_log, counter, inbox, outbox"
 
 
 @pytest.fixture(scope="session")

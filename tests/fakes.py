@@ -24,7 +24,7 @@ from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, Records
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, PlatformState, Records
 from core.returns import ReturnRequest
 from core.services import Policy
 
@@ -394,6 +394,27 @@ class FakeRecords(Generic[R]):
         self.writes.clear()
 
 
+class FakePlatformState:
+    """Tokens and card copies (committed at once: adapters use short units of their own)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, tuple[str, datetime]] = {}
+        self.copies: dict[tuple[str, str, str], str] = {}
+
+    def token(self, platform: str, *, now: datetime) -> str | None:
+        found = self.tokens.get(platform)
+        return found[0] if found and found[1] > now else None
+
+    def save_token(self, platform: str, token: str, *, expires_at: datetime) -> None:
+        self.tokens[platform] = (token, expires_at)
+
+    def remember_copy(self, platform: str, *, recipient: str, card_id: str, ref: str, now: datetime) -> None:
+        self.copies[(platform, recipient, card_id)] = ref
+
+    def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
+        return self.copies.get((platform, recipient, card_id))
+
+
 class FakeUnitOfWork:
     """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
     ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
@@ -421,6 +442,7 @@ class FakeUnitOfWork:
         self.outbox: Outbox = self.fake_outbox
         self.inbox: Inbox = self.fake_inbox
         self.media: MediaStore = self.fake_media
+        self.platform: PlatformState = FakePlatformState()
         self.approvals: Records[Approval] = self.fake_approvals
         self.returns: Records[ReturnRequest] = self.fake_returns
         self.orders: Records[Order] = self.fake_orders

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.context import ActionRouter, Context, IntentRouter, Understood
-from bot.protocol import InboundEvent
+from bot.protocol import InboundEvent, Outcome
 from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
 from core.messages import InboxEvent, OutboundMessage, Recipient
 from core.org import Org
@@ -23,15 +23,6 @@ Understand = Callable[[str, datetime], Understood]
 ChannelFor = Callable[[Recipient], str]
 
 IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one event: ``ok`` False when a rule refused it; ``text`` is what the person was told."""
-
-    processed: bool
-    ok: bool = True
-    text: str | None = None
 
 
 class Dispatcher:
@@ -90,7 +81,13 @@ class Dispatcher:
             ids = uow.inbox.pending(limit=limit)
         return sum(1 for i in ids if self.process(i, now=now).processed)
 
-    def _in_unit(self, event_id: int, now: datetime, body: Callable[[Context, InboxEvent], bool]) -> bool:
+    def _in_unit(
+        self,
+        event_id: int,
+        now: datetime,
+        body: Callable[[Context, InboxEvent], bool],
+        replies: list[dict[str, Any]] | None = None,
+    ) -> bool:
         """Claim the event and run ``body`` in one unit of work with its messages; False if it was not ours.
 
         ``body`` returns whether the event is done (marked in the same transaction as its effects).
@@ -104,6 +101,9 @@ class Dispatcher:
             )
             done = body(ctx, stored)
             self._write(ctx, event_id, now)
+            if replies is not None:
+                me = Recipient.user(ctx.event.user)
+                replies.extend(payload for to, payload in ctx.outgoing if to == me)
             if done:
                 uow.inbox.mark_done(event_id, now=now)
             uow.commit()
@@ -114,7 +114,9 @@ class Dispatcher:
             self._route(ctx)
             return True
 
-        return Outcome(processed=self._in_unit(event_id, now, handle))
+        replies: list[dict[str, Any]] = []
+        processed = self._in_unit(event_id, now, handle, replies)
+        return Outcome(processed=processed, replies=tuple(replies))
 
     def _route(self, ctx: Context) -> None:
         event = ctx.event
@@ -147,7 +149,9 @@ class Dispatcher:
 
         if not self._in_unit(event_id, now, tell):
             return Outcome(processed=False)
-        return Outcome(processed=True, ok=False, text=refused.message)
+        return Outcome(
+            processed=True, ok=False, text=refused.message, replies=({"text": refused.message, "card": None},)
+        )
 
     def _fail(self, event_id: int, crash: Exception, now: datetime) -> None:
         """A crash: the event stays pending for a later pass, until MAX_ATTEMPTS; then the sender is told."""

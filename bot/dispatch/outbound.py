@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
+from bot.protocol import Sender
 from core.messages import Delivery
 from core.ports import UnitOfWork
 
@@ -18,14 +18,6 @@ MAX_BACKOFF = timedelta(minutes=15)
 
 class PermanentDeliveryError(Exception):
     """The platform will never accept this message (e.g. the recipient does not exist): stop retrying."""
-
-
-class Sender(Protocol):
-    """Sends one rendered message through one platform; raises on failure."""
-
-    def send(self, delivery: Delivery) -> None:
-        """Deliver or raise (PermanentDeliveryError when retrying cannot help)."""
-        ...
 
 
 def backoff(attempts: int) -> timedelta:
