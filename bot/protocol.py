@@ -145,6 +145,10 @@ def message_payload(*, text: str | None = None, card: Card | None = None) -> dic
     return {"text": text, "card": card.to_dict() if card else None}
 
 
+class PermanentDeliveryError(Exception):
+    """The platform will never accept this message (e.g. the recipient does not exist): stop retrying."""
+
+
 class Sender(Protocol):
     """Sends one outbox message through one platform; raises on failure (PermanentDeliveryError when
     retrying cannot help)."""

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.protocol import Sender
+from bot.protocol import PermanentDeliveryError, Sender
+
+__all__ = ["OutboxDispatcher", "PermanentDeliveryError", "Sender", "backoff"]
 from core.messages import Delivery
 from core.ports import UnitOfWork
 
@@ -14,10 +16,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(minutes=15)
-
-
-class PermanentDeliveryError(Exception):
-    """The platform will never accept this message (e.g. the recipient does not exist): stop retrying."""
 
 
 def backoff(attempts: int) -> timedelta:
