@@ -27,7 +27,10 @@ app = typer.Typer(
     help=(
         "Kesu 客诉助手: runs the customer-complaint procedure in chat.\n\n"
         "Environment: KESU_DATABASE_URL (default sqlite:///kesu.db in the working directory; "
-        "postgresql://… for PostgreSQL), KESU_CONFIG (path of kesu.toml; without it the built-in demo org)."
+        "postgresql://… for PostgreSQL), KESU_CONFIG (path of kesu.toml; without it the built-in demo org). "
+        "WeCom is on when KESU_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are set (KESU_WECOM_API_BASE "
+        "overrides the API address); Feishu when KESU_FEISHU_APP_ID and _APP_SECRET are set (with "
+        "KESU_FEISHU_VERIFICATION_TOKEN, KESU_FEISHU_ENCRYPT_KEY, KESU_FEISHU_DOMAIN)."
     ),
     no_args_is_help=True,
     add_completion=False,
