@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.protocol import Card, InboundEvent, message_payload
+from bot.protocol import Card, Click, InboundEvent, message_payload
+from core.errors import NotFound
 from core.messages import Recipient
 from core.org import Org
 from core.ports import UnitOfWork
@@ -37,6 +38,14 @@ class Context:
     def send(self, to: Recipient, *, text: str | None = None, card: Card | None = None) -> None:
         """Queue a message; it reaches the outbox in this event's transaction."""
         self.outgoing.append((to, message_payload(text=text, card=card)))
+
+    def tapped(self, parse: Callable[[str], tuple[int, int] | None]) -> tuple[Click, int, int]:
+        """The tap being handled and the two numbers its card id carries (record id, version or step)."""
+        click = self.event.click
+        ids = parse(click.card_id) if click else None
+        if click is None or ids is None:
+            raise NotFound("卡片编号无效。")
+        return click, ids[0], ids[1]
 
     def reply(self, text: str | None = None, *, card: Card | None = None) -> None:
         """Answer where the person spoke: the group chat if it came from one, else privately."""

@@ -8,7 +8,7 @@ from bot.context import ActionRouter, Context
 from bot.notify.approvals import SUBJECTS, Subject, people_waiting, register, send_cards
 from core import approval as a
 from core import approval_flow
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed
 from core.messages import Recipient
 
 __all__ = ["SUBJECTS", "Subject", "register", "router", "send_cards"]
@@ -19,12 +19,7 @@ router = ActionRouter()
 @router.card("a")
 def on_approval_card(ctx: Context) -> None:
     """One tap; the tapper is checked against the stored step, and every copy then shows the outcome."""
-    click = ctx.event.click
-    assert click is not None
-    ids = parse_card_id(click.card_id)
-    if ids is None:
-        raise NotFound("卡片编号无效。")
-    approval_id, step = ids
+    click, approval_id, step = ctx.tapped(parse_card_id)
     uow, org, policy, user, now = ctx.uow, ctx.org, ctx.policy, ctx.event.user, ctx.now
     if click.action in ("approve", "reject"):
         verdict = a.Verdict.APPROVE if click.action == "approve" else a.Verdict.REJECT

@@ -7,7 +7,7 @@ from bot.context import ActionRouter, Context
 from bot.notify.approvals import send_cards
 from core import complaint as c
 from core import return_flow, services
-from core.errors import MissingFields, NotAllowed, NotFound
+from core.errors import MissingFields, NotAllowed
 from core.messages import Recipient
 from core.routing import route
 
@@ -17,13 +17,9 @@ router = ActionRouter()
 @router.card("f")
 def on_complaint_card(ctx: Context) -> None:
     """Apply the tapped step; everything the tap changes and says is written in this transaction."""
-    click = ctx.event.click
-    assert click is not None
-    ids = parse_card_id(click.card_id)
-    if ids is None:
-        raise NotFound("卡片编号无效。")
+    click, form_id, version = ctx.tapped(parse_card_id)
     if click.action == "request_return":
-        _request_return(ctx, ids[0], click.values.get("quantity", ""))
+        _request_return(ctx, form_id, click.values.get("quantity", ""))
         return
     try:
         action = c.Action(click.action)
@@ -34,8 +30,8 @@ def on_complaint_card(ctx: Context) -> None:
         org=ctx.org,
         policy=ctx.policy,
         user_id=ctx.event.user,
-        form_id=ids[0],
-        card_version=ids[1],
+        form_id=form_id,
+        card_version=version,
         action=action,
         values=click.values,
         now=ctx.now,

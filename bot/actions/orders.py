@@ -10,7 +10,7 @@ from bot.protocol import CardField
 from core import approval as a
 from core import order_flow
 from core import orders as o
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed
 from core.messages import Recipient
 
 router = ActionRouter()
@@ -49,11 +49,7 @@ register("order_review", Subject(_describe, _settled))
 @router.card("o")
 def on_order_card(ctx: Context) -> None:
     """变更: new figures on a released or returned order; the review runs again (unless now standard)."""
-    click = ctx.event.click
-    assert click is not None
-    ids = cards.parse_card_id(click.card_id)
-    if ids is None:
-        raise NotFound("卡片编号无效。")
+    click, order_id, version = ctx.tapped(cards.parse_card_id)
     if click.action != "change":
         raise NotAllowed(f"没有「{click.action}」这个操作。")
     before, after, approval = order_flow.change(
@@ -61,8 +57,8 @@ def on_order_card(ctx: Context) -> None:
         org=ctx.org,
         policy=ctx.policy,
         user_id=ctx.event.user,
-        order_id=ids[0],
-        card_version=ids[1],
+        order_id=order_id,
+        card_version=version,
         values=click.values,
         now=ctx.now,
     )

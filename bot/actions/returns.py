@@ -9,7 +9,7 @@ from bot.protocol import CardField
 from core import approval as a
 from core import return_flow
 from core import returns as r
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed
 from core.messages import Recipient
 from core.org import Role
 
@@ -51,11 +51,7 @@ register("replacement", Subject(_describe, _settled))
 @router.card("r")
 def on_return_card(ctx: Context) -> None:
     """Receive (warehouse), process (QA) or confirm the replacement (sales)."""
-    click = ctx.event.click
-    assert click is not None
-    ids = cards.parse_card_id(click.card_id)
-    if ids is None:
-        raise NotFound("卡片编号无效。")
+    click, return_id, stage = ctx.tapped(cards.parse_card_id)
     try:
         action = r.ReturnAction(click.action)
     except ValueError:
@@ -65,8 +61,8 @@ def on_return_card(ctx: Context) -> None:
         org=ctx.org,
         policy=ctx.policy,
         user_id=ctx.event.user,
-        return_id=ids[0],
-        card_stage=ids[1],
+        return_id=return_id,
+        card_stage=stage,
         action=action,
         values=click.values,
         now=ctx.now,
