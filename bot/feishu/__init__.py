@@ -3,9 +3,65 @@ neutral protocol."""
 
 from __future__ import annotations
 
+import gc
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
 from bot.protocol import Platform, PlatformDeps
+
+log = logging.getLogger(__name__)
+
+
+_frozen = False
+
+
+def _freeze_imports() -> None:
+    """Move everything alive now (lark-oapi's ~thousands of generated classes above all) out of the
+    garbage collector's view, once per process. Otherwise every full collection walks them all: a 300 ms
+    pause of every thread, acknowledgements included (measured with bench/feishu_ack.py)."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
 
 
 def make_platform(deps: PlatformDeps) -> Platform | None:
     """The Feishu platform when its settings are present (KESU_FEISHU_*), else None."""
-    return None
+    settings = deps.settings
+    if not settings.feishu_on:
+        return None
+    # lark-oapi takes seconds to import: only when Feishu is on. Its AESCipher decrypts the requests.
+    from lark_oapi.core.utils.decryptor import AESCipher
+
+    _freeze_imports()
+
+    from bot.feishu.client import FeishuClient, FeishuSender
+    from bot.feishu.parse import Keys
+    from bot.feishu.routes import FeishuRoutes
+
+    keys = Keys(encrypt_key=settings.feishu_encrypt_key or None, verification_token=settings.feishu_verification_token)
+    if not keys.verification_token and not keys.encrypt_key:
+        log.warning("KESU_FEISHU_VERIFICATION_TOKEN and KESU_FEISHU_ENCRYPT_KEY are unset: Feishu requests are refused")
+    cipher = AESCipher(keys.encrypt_key or "-")
+    client = FeishuClient(
+        app_id=settings.feishu_app_id,
+        app_secret=settings.feishu_app_secret,
+        domain=settings.feishu_domain,
+        uow=deps.uow,
+        now=deps.now,
+    )
+    org = deps.org
+    choices = {
+        "department": tuple((d.id, d.name) for d in org.departments),
+        "deputy": tuple((p.id, p.name) for p in org.people),
+    }
+    routes = FeishuRoutes(
+        deps=deps,
+        client=client,
+        keys=keys,
+        decrypt=cipher.decrypt_str,
+        choices=choices,
+        workers=ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-feishu"),
+    )
+    return Platform(name="feishu", router=routes.router(), sender=FeishuSender(client, org, choices=choices))

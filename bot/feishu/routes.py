@@ -1,0 +1,333 @@
+"""``POST /feishu/events`` and ``POST /feishu/card``: verify, decrypt, store, acknowledge.
+
+Events are stored in the inbox before the 200 and processed after the response; a card tap is processed
+at once and answered inline with a toast and the tapper's updated card (Feishu allows 3 s). Refusals are
+4xx with a fixed body (never an exception's text); every event type Kesu does not act on gets a 200, so
+Feishu never retries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from bot.feishu import parse, render
+from bot.feishu.client import INLINE, PLATFORM, FeishuClient, recipient_key
+from bot.protocol import Click, InboundEvent, Outcome, PlatformDeps
+
+log = logging.getLogger(__name__)
+
+ASK_ADMIN = "请联系管理员把您加入 Kesu"
+_REFUSALS = {400: "bad request", 401: "unauthorized", 403: "forbidden", 413: "payload too large"}
+
+
+def _refuse(status: int) -> JSONResponse:
+    return JSONResponse({"msg": _REFUSALS.get(status, "refused")}, status_code=status)
+
+
+async def _read(request: Request) -> bytes:
+    """The body, refused (413) past 1 MiB without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > parse.MAX_BODY:
+        raise parse.Rejected(413, "declared body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > parse.MAX_BODY:
+            raise parse.Rejected(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class AckFirst:
+    """Acknowledgements before background processing, and one database writer at a time in this process.
+
+    SQLite lets one transaction write at a time, and a blocked writer sleeps in SQLite's busy handler
+    (1, 2, 5 … 100 ms steps), so an inbox insert racing a processing transaction could wait long under
+    load; here writers queue on a condition and are woken at once. Background processing also does not
+    start while any request is being acknowledged: its CPU-bound Python would otherwise make the
+    acknowledgement wait for the GIL at every step.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._requests = 0  # requests being acknowledged
+        self._urgent = 0  # acknowledgement writes waiting for the database
+        self._busy = False  # someone is writing
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """A request from arrival to response: background work waits for it."""
+        with self._cond:
+            self._requests += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._requests -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """An acknowledgement's write: before any waiting background work."""
+        with self._cond:
+            self._urgent += 1
+            while self._busy:
+                self._cond.wait()
+            self._urgent -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    @contextmanager
+    def background(self) -> Iterator[None]:
+        """Background work: only when no request is being acknowledged."""
+        with self._cond:
+            while self._busy or self._urgent or self._requests:
+                self._cond.wait()
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
+@dataclass
+class FeishuRoutes:
+    """The webhook endpoints of one Kesu process."""
+
+    deps: PlatformDeps
+    client: FeishuClient
+    keys: parse.Keys
+    decrypt: Callable[[str], str]
+    choices: Mapping[str, Sequence[tuple[str, str]]]
+    workers: ThreadPoolExecutor
+
+    def __post_init__(self) -> None:
+        org = self.deps.org
+        self.chats = {c.feishu: c.id for c in org.chats if c.feishu}
+        self.names = {p.feishu: p.name for p in org.people if p.feishu}
+        self._lock = threading.Lock()
+        self._pending: set[Future[Any]] = set()
+        self.gate = AckFirst()
+
+    def router(self) -> APIRouter:
+        """The FastAPI router with both endpoints."""
+        router = APIRouter()
+        router.add_api_route("/feishu/events", self.events, methods=["POST"], include_in_schema=False)
+        router.add_api_route("/feishu/card", self.card, methods=["POST"], include_in_schema=False)
+        return router
+
+    async def _payload(self, request: Request) -> dict[str, Any]:
+        body = await _read(request)
+        # request.headers is Starlette's case-insensitive Headers (a lower-cased dict would lose the signature).
+        return parse.open_envelope(body, request.headers, keys=self.keys, now=time.time(), decrypt=self.decrypt)
+
+    async def events(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+        """Event subscription: challenge, messages, card taps (when the same URL is used), the rest ignored."""
+        with self.gate.request():
+            return await self._event(request, background)
+
+    async def _event(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+        try:
+            payload = await self._payload(request)
+        except parse.Rejected as r:
+            log.warning("feishu event refused (%s): %s", r.status, r.reason)
+            return _refuse(r.status)
+        kind = parse.event_type(payload)
+        if kind == "url_verification":
+            return JSONResponse({"challenge": str(payload.get("challenge", ""))})
+        if kind == "card.action.trigger":
+            return await self._tap(payload)
+        if kind == "im.message.receive_v1":
+            try:
+                await self._message(payload, background)
+            except Exception:
+                log.exception("feishu message not stored")
+                return JSONResponse({"msg": "try again"}, status_code=503)  # Feishu retries; nothing was lost
+        elif kind == "im.chat.member.bot.added_v1":
+            chat_id = (payload.get("event") or {}).get("chat_id")
+            log.info("Kesu was added to Feishu chat %s: add it to kesu.toml [[chats]] feishu = ...", chat_id)
+        else:
+            log.debug("feishu event %r ignored", kind)
+        return JSONResponse({"msg": "success"})
+
+    async def card(self, request: Request) -> JSONResponse:
+        """Card callbacks (``card.action.trigger``): answered inline with a toast and the updated card."""
+        with self.gate.request():
+            return await self._card(request)
+
+    async def _card(self, request: Request) -> JSONResponse:
+        try:
+            payload = await self._payload(request)
+        except parse.Rejected as r:
+            log.warning("feishu card callback refused (%s): %s", r.status, r.reason)
+            return _refuse(r.status)
+        kind = parse.event_type(payload)
+        if kind == "url_verification":
+            return JSONResponse({"challenge": str(payload.get("challenge", ""))})
+        if kind != "card.action.trigger":
+            return JSONResponse({})
+        return await self._tap(payload)
+
+    # --- messages -----------------------------------------------------------------------------------
+
+    async def _message(self, payload: Mapping[str, Any], background: BackgroundTasks) -> None:
+        msg = parse.message(payload)
+        if msg is None or msg.sender_type != "user":
+            return
+        if msg.chat_type != "p2p" and not any(oid not in self.names for _, oid, _ in msg.mentions):
+            return  # a group message not addressed to Kesu
+        person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
+        if person is None:
+            background.add_task(self._submit, self._ask_admin, msg.open_id, msg.event_id)
+            return
+        text = parse.strip_mentions(msg.text, msg.mentions, self.names) if msg.text is not None else None
+        image: str | None = None
+        if msg.message_type == "image" and msg.image_key:
+            image = await run_in_threadpool(self._keep_image, msg.message_id, msg.image_key)
+        event = InboundEvent(
+            platform=PLATFORM,
+            event_key=msg.event_id,
+            user=person.id,
+            at=self.deps.now(),
+            chat=self.chats.get(msg.chat_id) if msg.chat_type != "p2p" else None,
+            text=text,
+            image=image,
+        )
+        event_id = await run_in_threadpool(self._ingest, event)
+        if event_id is not None:
+            background.add_task(self._process_later, event_id)
+
+    def _ingest(self, event: InboundEvent) -> int | None:
+        with self.gate.urgent():
+            return self.deps.sink.ingest(event, now=self.deps.now())
+
+    def _process_later(self, event_id: int) -> None:
+        """Runs after the response is sent: hands the event to Kesu's own small pool and returns at once, so
+        the connection is free for the next request and a burst of events never delays acknowledgements.
+        An event that fails there stays in the inbox for the worker's next pass."""
+        self._submit(self._process, event_id)
+
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        future = self.workers.submit(fn, *args)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("feishu background work failed", exc_info=future.exception())
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the work handed to the pool so far is done (tests, shutdown)."""
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
+
+    def _process(self, event_id: int) -> Outcome:
+        with self.gate.background():
+            return self.deps.sink.process(event_id, now=self.deps.now())
+
+    def _keep_image(self, message_id: str, image_key: str) -> str:
+        data, content_type = self.client.message_resource(message_id, image_key, kind="image")
+        with self.gate.urgent(), self.deps.uow() as u:
+            media_id = u.media.put(data, content_type=content_type, now=self.deps.now())
+            u.commit()
+        return media_id
+
+    def _ask_admin(self, open_id: str, event_id: str) -> None:
+        try:
+            self.client.send_message(
+                receive_id_type="open_id",
+                receive_id=open_id,
+                msg_type="text",
+                content=render.text_content(ASK_ADMIN),
+                uuid=f"ask-admin-{event_id}"[:50],
+            )
+        except Exception as e:
+            log.warning("could not tell unknown Feishu user %s to ask an admin: %s", open_id, e)
+
+    # --- card taps ----------------------------------------------------------------------------------
+
+    async def _tap(self, payload: Mapping[str, Any]) -> JSONResponse:
+        tap = parse.card_action(payload)
+        if tap is None:
+            return JSONResponse({})
+        return JSONResponse(await run_in_threadpool(self._decide, tap))
+
+    def _decide(self, tap: parse.CardAction) -> dict[str, Any]:
+        person = self.deps.org.person_by_account(PLATFORM, tap.open_id)
+        if person is None:
+            return {"toast": {"type": "error", "content": ASK_ADMIN}}
+        event = InboundEvent(
+            platform=PLATFORM,
+            event_key=tap.event_id,
+            user=person.id,
+            at=self.deps.now(),
+            chat=self.chats.get(tap.open_chat_id),
+            click=Click(card_id=tap.card_id, action=tap.action, values=dict(tap.values)),
+        )
+        try:
+            with self.gate.urgent():  # a tap is answered inline: ahead of background processing
+                event_id = self.deps.sink.ingest(event, now=self.deps.now())
+                if event_id is None:
+                    return {"toast": {"type": "info", "content": "已处理"}}
+                outcome = self.deps.sink.process(event_id, now=self.deps.now())
+        except Exception:
+            log.exception("feishu card tap %s failed", tap.event_id)
+            return {"toast": {"type": "error", "content": "系统出错,请稍后再试。"}}
+        return self._answer(person.id, tap, outcome)
+
+    def _answer(self, user: str, tap: parse.CardAction, outcome: Outcome) -> dict[str, Any]:
+        texts = [str(r["text"]) for r in outcome.replies if r.get("text")]
+        toast = outcome.text or (texts[-1] if texts else None) or "已处理"
+        answer: dict[str, Any] = {
+            "toast": {"type": "success" if outcome.ok and outcome.processed else "error", "content": toast[:200]}
+        }
+        reply = next((r for r in reversed(outcome.replies) if isinstance(r.get("card"), dict)), None)
+        if reply is None or not tap.open_message_id:
+            return answer
+        card: dict[str, Any] = reply["card"]
+        who = recipient_key("user", user)
+        with self.deps.uow() as u:
+            mine = u.platform.copy_of(PLATFORM, recipient=who, card_id=tap.card_id)
+        private = mine is not None and mine.removeprefix(INLINE) == tap.open_message_id
+        if not private and card.get("id") != tap.card_id:
+            return answer  # a shared (group) card is not turned into this person's next card
+        text = reply.get("text")
+        answer["card"] = {
+            "type": "raw",
+            "data": render.card(card, text=text if isinstance(text, str) else None, choices=self.choices),
+        }
+        if private:
+            # The tapped message now shows this card: its outbox copy for the tapper updates it in place.
+            with self.deps.uow() as u:
+                u.platform.remember_copy(
+                    PLATFORM,
+                    recipient=who,
+                    card_id=str(card.get("id")),
+                    ref=INLINE + tap.open_message_id,
+                    now=self.deps.now(),
+                )
+                u.commit()
+        return answer

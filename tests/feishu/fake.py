@@ -1,0 +1,310 @@
+"""A fake Feishu open platform (a real HTTP server on 127.0.0.1) that records every request, and requests
+encrypted and signed the way Feishu sends them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from Crypto.Cipher import AES
+from fastapi import FastAPI, Request, Response
+
+APP_ID = "cli_test"
+APP_SECRET = "secret"
+VERIFICATION_TOKEN = "vtoken"
+ENCRYPT_KEY = "ekey-0123456789"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class Call:
+    """One request the fake received, and the HTTP status it was answered with."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    status: int = 0
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Canned:
+    """A reply to give instead of the normal one: HTTP status, body, content type, delay in seconds."""
+
+    status: int = 200
+    body: bytes | dict[str, Any] = b""
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+@dataclass
+class FakeFeishu:
+    """The endpoints Kesu uses. ``canned`` replies are consumed first by the next im/v1 calls."""
+
+    calls: list[Call] = field(default_factory=list)
+    canned: list[Canned] = field(default_factory=list)
+    valid_tokens: set[str] = field(default_factory=set)
+    resources: dict[str, bytes] = field(default_factory=dict)
+    contacts: dict[str, Any] = field(default_factory=dict)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.app = self._build()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- what was received --------------------------------------------------------------------------
+
+    def token_requests(self) -> list[Call]:
+        return [c for c in self.calls if c.path.endswith("/tenant_access_token/internal")]
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Messages sent: receive_id_type, receive_id, msg_type, content (decoded), uuid, message_id."""
+        out = []
+        for c in self.calls:
+            if c.method == "POST" and c.path == "/open-apis/im/v1/messages" and c.result:
+                body = c.json()
+                out.append(
+                    {
+                        "receive_id_type": c.query.get("receive_id_type"),
+                        "receive_id": body["receive_id"],
+                        "msg_type": body["msg_type"],
+                        "content": json.loads(body["content"]),
+                        "uuid": body.get("uuid"),
+                        "message_id": c.result.get("message_id"),
+                    }
+                )
+        return out
+
+    def patched(self) -> list[tuple[str, dict[str, Any]]]:
+        """(message_id, card) of every PATCH."""
+        return [
+            (c.path.rsplit("/", 1)[1], json.loads(c.json()["content"]))
+            for c in self.calls
+            if c.method == "PATCH" and c.path.startswith("/open-apis/im/v1/messages/") and c.status == 200
+        ]
+
+    def forget(self) -> None:
+        self.calls.clear()
+
+    # --- the server ---------------------------------------------------------------------------------
+
+    def _build(self) -> FastAPI:
+        app = FastAPI()
+        fake = self
+
+        def reply(status: int, body: dict[str, Any]) -> Response:
+            return Response(json.dumps(body), status_code=status, media_type="application/json")
+
+        async def record(request: Request) -> tuple[Call, Canned | None]:
+            call = Call(
+                request.method,
+                request.url.path,
+                dict(request.query_params),
+                dict(request.headers),
+                await request.body(),
+            )
+            with fake._lock:
+                fake.calls.append(call)
+                canned = fake.canned.pop(0) if fake.canned and "/im/v1/" in call.path else None
+            return call, canned
+
+        def authorised(call: Call) -> bool:
+            return call.headers.get("authorization", "").removeprefix("Bearer ") in fake.valid_tokens
+
+        async def answer(request: Request, ok: dict[str, Any]) -> Response:
+            call, canned = await record(request)
+            if canned is not None:
+                if canned.delay:
+                    time.sleep(canned.delay)  # the server being slow, not the test waiting
+                body = canned.body if isinstance(canned.body, bytes) else json.dumps(canned.body).encode()
+                call.status = canned.status
+                return Response(body, status_code=canned.status, media_type=canned.content_type)
+            if not authorised(call):
+                call.status = 400
+                return reply(400, {"code": 99991663, "msg": "Invalid access token for authorization."})
+            call.status, call.result = 200, ok
+            return reply(200, {"code": 0, "msg": "success", "data": ok})
+
+        @app.post("/open-apis/auth/v3/tenant_access_token/internal")
+        async def token(request: Request) -> Response:
+            call, _ = await record(request)
+            body = call.json()
+            if body != {"app_id": APP_ID, "app_secret": APP_SECRET}:
+                return reply(200, {"code": 10014, "msg": "app secret invalid"})
+            tok = f"t-{next(fake._ids)}"
+            fake.valid_tokens.add(tok)
+            return reply(200, {"code": 0, "msg": "ok", "tenant_access_token": tok, "expire": 7200})
+
+        @app.post("/open-apis/im/v1/messages")
+        async def send(request: Request) -> Response:
+            return await answer(request, {"message_id": f"om_{next(fake._ids)}"})
+
+        @app.patch("/open-apis/im/v1/messages/{message_id}")
+        async def patch(request: Request, message_id: str) -> Response:
+            return await answer(request, {})
+
+        @app.post("/open-apis/im/v1/images")
+        async def image(request: Request) -> Response:
+            return await answer(request, {"image_key": f"img_{next(fake._ids)}"})
+
+        @app.post("/open-apis/im/v1/files")
+        async def file(request: Request) -> Response:
+            return await answer(request, {"file_key": f"file_{next(fake._ids)}"})
+
+        @app.get("/open-apis/im/v1/messages/{message_id}/resources/{key}")
+        async def resource(request: Request, message_id: str, key: str) -> Response:
+            call, _ = await record(request)
+            if not authorised(call):
+                return reply(400, {"code": 99991663, "msg": "Invalid access token"})
+            if key not in fake.resources:
+                return reply(400, {"code": 234003, "msg": "File not in msg."})
+            return Response(fake.resources[key], media_type="image/png")
+
+        @app.get("/open-apis/contact/v3/{kind}/{rest:path}")
+        async def contacts(request: Request, kind: str, rest: str) -> Response:
+            call, _ = await record(request)
+            if not authorised(call):
+                return reply(400, {"code": 99991663, "msg": "Invalid access token"})
+            items = fake.contacts.get(f"{kind}/{rest}", [])
+            return reply(200, {"code": 0, "data": {"items": items, "has_more": False}})
+
+        return app
+
+    def serve(self) -> Iterator[FakeFeishu]:
+        """Run on a free port in a background thread (the socket listens before the thread starts, so the
+        first request simply queues until the server accepts it)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else every reply waits for a delayed ACK
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+
+
+# --- requests the way Feishu sends them ------------------------------------------------------------
+
+
+def encrypt(plaintext: str, key: str = ENCRYPT_KEY) -> str:
+    """AES-256-CBC with key sha256(encrypt_key), random IV prepended, PKCS7, base64 (Feishu's scheme)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    iv = os.urandom(16)
+    data = plaintext.encode()
+    pad = 16 - len(data) % 16
+    data += bytes([pad]) * pad
+    return base64.b64encode(iv + AES.new(digest, AES.MODE_CBC, iv).encrypt(data)).decode()
+
+
+def signed(
+    payload: dict[str, Any], *, key: str = ENCRYPT_KEY, ts: float | None = None, body: bytes | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of an encrypted, signed request."""
+    raw = body if body is not None else json.dumps({"encrypt": encrypt(json.dumps(payload), key)}).encode()
+    stamp = str(int(time.time() if ts is None else ts))
+    nonce = uuid.uuid4().hex
+    sig = hashlib.sha256((stamp + nonce + key).encode() + raw).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Lark-Request-Timestamp": stamp,
+        "X-Lark-Request-Nonce": nonce,
+        "X-Lark-Signature": sig,
+    }
+    return raw, headers
+
+
+def _header(event_type: str, token: str) -> dict[str, Any]:
+    return {
+        "event_id": uuid.uuid4().hex,
+        "event_type": event_type,
+        "create_time": str(int(time.time() * 1000)),
+        "token": token,
+        "app_id": APP_ID,
+        "tenant_key": "tenant",
+    }
+
+
+def message_event(
+    open_id: str,
+    *,
+    text: str | None = None,
+    image_key: str | None = None,
+    chat_id: str = "oc_p2p",
+    chat_type: str = "p2p",
+    mentions: list[dict[str, Any]] | None = None,
+    token: str = VERIFICATION_TOKEN,
+) -> dict[str, Any]:
+    """An ``im.message.receive_v1`` payload."""
+    kind, content = ("image", {"image_key": image_key}) if image_key else ("text", {"text": text or ""})
+    return {
+        "schema": "2.0",
+        "header": _header("im.message.receive_v1", token),
+        "event": {
+            "sender": {"sender_id": {"open_id": open_id, "union_id": "on_x"}, "sender_type": "user"},
+            "message": {
+                "message_id": f"om_in_{uuid.uuid4().hex[:8]}",
+                "create_time": str(int(time.time() * 1000)),
+                "chat_id": chat_id,
+                "chat_type": chat_type,
+                "message_type": kind,
+                "content": json.dumps(content, ensure_ascii=False),
+                "mentions": mentions or [],
+            },
+        },
+    }
+
+
+def card_event(
+    open_id: str,
+    card_id: str,
+    action: str,
+    *,
+    form: dict[str, Any] | None = None,
+    message_id: str = "om_tapped",
+    chat_id: str = "oc_p2p",
+    token: str = VERIFICATION_TOKEN,
+) -> dict[str, Any]:
+    """A ``card.action.trigger`` payload: a button with value {"card", "action"}, the form's values."""
+    action_body: dict[str, Any] = {"tag": "button", "value": {"card": card_id, "action": action}}
+    if form is not None:
+        action_body["form_value"] = form
+        action_body["name"] = "submit_0"
+    return {
+        "schema": "2.0",
+        "header": _header("card.action.trigger", token),
+        "event": {
+            "operator": {"open_id": open_id, "tenant_key": "tenant"},
+            "token": "c-token",
+            "action": action_body,
+            "host": "im_message",
+            "context": {"open_message_id": message_id, "open_chat_id": chat_id},
+        },
+    }
