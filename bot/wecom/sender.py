@@ -1,0 +1,121 @@
+"""The WeCom outbox sender: people get text, markdown or template cards; groups get appchat or webhook messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.wecom import render
+from bot.wecom.client import PermanentDeliveryError, WeComClient, WeComError
+from core.messages import Delivery, RecipientKind
+from core.org import Org
+from core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "wecom"
+
+
+class DbTokens:
+    """The access token in the database: one token for every worker and replica."""
+
+    def __init__(self, uow: Callable[[], UnitOfWork], now: Callable[[], datetime]) -> None:
+        self.uow = uow
+        self.now = now
+
+    def get(self) -> str | None:
+        with self.uow() as u:
+            return u.platform.token(PLATFORM, now=self.now())
+
+    def save(self, token: str, expires_in: int) -> None:
+        expires = self.now() + timedelta(seconds=expires_in) - timedelta(minutes=5)
+        with self.uow() as u:
+            u.platform.save_token(PLATFORM, token, expires_at=expires)
+            u.commit()
+
+    def evict(self, token: str) -> None:
+        with self.uow() as u:
+            if u.platform.token(PLATFORM, now=self.now()) == token:
+                u.platform.save_token(PLATFORM, token, expires_at=self.now() - timedelta(seconds=1))
+                u.commit()
+
+
+class WeComSender:
+    """Sends one outbox delivery; raises WeComError (retry) or PermanentDeliveryError (report, stop)."""
+
+    def __init__(
+        self, *, client: WeComClient, org: Org, uow: Callable[[], UnitOfWork], now: Callable[[], datetime]
+    ) -> None:
+        self.client = client
+        self.org = org
+        self.uow = uow
+        self.now = now
+
+    def send(self, delivery: Delivery) -> None:
+        """Deliver or raise."""
+        if delivery.recipient.kind is RecipientKind.CHAT:
+            self._to_chat(delivery)
+        else:
+            self._to_person(delivery)
+
+    def _to_chat(self, d: Delivery) -> None:
+        chat = self.org.chat(d.recipient.id)
+        if chat is None:
+            raise PermanentDeliveryError(f"未知的群 {d.recipient.id}")
+        body = self._group_body(d.payload)
+        if chat.wecom:
+            self.client.appchat_send(chat.wecom, body)
+        elif chat.wecom_webhook:
+            self.client.webhook_send(chat.wecom_webhook, body)
+        else:
+            raise PermanentDeliveryError(f"群 {chat.id} 没有配置 wecom 或 wecom_webhook")
+
+    @staticmethod
+    def _group_body(payload: dict[str, Any]) -> dict[str, Any]:
+        if payload.get("card"):
+            return render.markdown_message(payload)
+        return render.text_message(str(payload.get("text") or ""))
+
+    def _to_person(self, d: Delivery) -> None:
+        person_id = d.recipient.id
+        userid = self.org.account(PLATFORM, person_id)
+        if userid is None:
+            raise PermanentDeliveryError(f"未知的人员 {person_id}")
+        card = d.payload.get("card")
+        if not card:
+            self.client.send(userid, render.text_message(str(d.payload.get("text") or "")))
+            return
+        card_id = str(card["id"])
+        with self.uow() as u:
+            copy = u.platform.copy_of(PLATFORM, recipient=person_id, card_id=card_id)
+        task = render.task_id(card_id, d.id)
+        if copy and self._update(userid, copy, render.template_card(d.payload, task=task)):
+            self._remember(person_id, card_id, "")  # a response code works once
+            return
+        if not card.get("actions"):
+            self.client.send(userid, render.markdown_message(d.payload))
+            return
+        answer = self.client.send(userid, render.card_message(d.payload, task=task))
+        code = answer.get("response_code")
+        if code:
+            self._remember(person_id, card_id, str(code))
+
+    def _update(self, userid: str, code: str, card: dict[str, Any]) -> bool:
+        """Replace the person's copy; False when WeCom refuses the code (used or expired): send a new card."""
+        try:
+            self.client.update_card(userid, code, card)
+        except PermanentDeliveryError:
+            raise
+        except WeComError as e:
+            if e.errcode is None:
+                raise  # network or 5xx: retry the delivery later
+            log.info("update_template_card refused (%s); sending a new card", e.errcode)
+            return False
+        return True
+
+    def _remember(self, person_id: str, card_id: str, code: str) -> None:
+        with self.uow() as u:
+            u.platform.remember_copy(PLATFORM, recipient=person_id, card_id=card_id, ref=code, now=self.now())
+            u.commit()
