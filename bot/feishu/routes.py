@@ -145,15 +145,23 @@ class FeishuRoutes:
         with self.gate.request():
             return await self._event(request, background)
 
-    async def _event(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+    async def _opened(self, request: Request, what: str) -> tuple[dict[str, Any], str] | JSONResponse:
+        """The verified, decrypted payload and its type; or the answer itself (a refusal or the challenge)."""
         try:
             payload = await self._payload(request)
         except parse.Rejected as r:
-            log.warning("feishu event refused (%s): %s", r.status, r.reason)
+            log.warning("feishu %s refused (%s): %s", what, r.status, r.reason)
             return _refuse(r.status)
         kind = parse.event_type(payload)
         if kind == "url_verification":
             return JSONResponse({"challenge": str(payload.get("challenge", ""))})
+        return payload, kind
+
+    async def _event(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+        opened = await self._opened(request, "event")
+        if isinstance(opened, JSONResponse):
+            return opened
+        payload, kind = opened
         if kind == "card.action.trigger":
             return await self._tap(payload)
         if kind == "im.message.receive_v1":
@@ -175,14 +183,10 @@ class FeishuRoutes:
             return await self._card(request)
 
     async def _card(self, request: Request) -> JSONResponse:
-        try:
-            payload = await self._payload(request)
-        except parse.Rejected as r:
-            log.warning("feishu card callback refused (%s): %s", r.status, r.reason)
-            return _refuse(r.status)
-        kind = parse.event_type(payload)
-        if kind == "url_verification":
-            return JSONResponse({"challenge": str(payload.get("challenge", ""))})
+        opened = await self._opened(request, "card callback")
+        if isinstance(opened, JSONResponse):
+            return opened
+        payload, kind = opened
         if kind != "card.action.trigger":
             return JSONResponse({})
         return await self._tap(payload)
