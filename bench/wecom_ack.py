@@ -61,9 +61,9 @@ def serve(port: int, ack_only: bool) -> None:
     from bot.wiring import build, create_app
 
     if ack_only:
-        from bot.wecom.work import Processor
+        from bot.intake import GroupIntake
 
-        Processor.submit = lambda self, fn, *args: None  # type: ignore[method-assign]
+        GroupIntake.later = lambda self, fn, *args: None  # type: ignore[method-assign]
     kesu = build(Settings())
     app = create_app(kesu, worker=False)
     crypto = WeChatCrypto(TOKEN, AES_KEY, CORP_ID)
@@ -144,6 +144,8 @@ async def _run(port: int, reqs: list[bytes], concurrency: int, interval: float) 
             started = time.perf_counter()
             status = await _post(reader, writer, raw)
             latencies.append(time.perf_counter() - started)
+            if os.environ.get("XSLOW") and latencies[-1] > 0.06:
+                print(f"slow {latencies[-1] * 1000:.0f} ms at +{(started - t0) * 1000:.0f} ms")
             if status != 200:
                 raise RuntimeError(f"HTTP {status}")
             if interval:
@@ -151,7 +153,7 @@ async def _run(port: int, reqs: list[bytes], concurrency: int, interval: float) 
                 await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         writer.close()
 
-    started = time.perf_counter()
+    t0 = started = time.perf_counter()
     await asyncio.gather(*(sender(n) for n in range(concurrency)))
     return latencies, time.perf_counter() - started
 

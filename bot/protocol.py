@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -140,6 +141,37 @@ class EventSink(Protocol):
         ...
 
 
+Prepare = Callable[[UnitOfWork, list[InboundEvent]], list[tuple[InboundEvent, Any]]]
+"""A platform's own step inside the inbox write's transaction, once per batch (so it reads with one query):
+for each event, the event to store and anything it learnt."""
+Stored = tuple[int | None, Any]
+"""An event's inbox id (None for a duplicate delivery) and what its ``Prepare`` learnt."""
+
+
+class Intake(Protocol):
+    """How webhooks acknowledge fast (``bot/intake.py``): store in group commits, work after the answer."""
+
+    def request(self) -> AbstractContextManager[None]:
+        """Around a request being acknowledged: background database work waits for it."""
+        ...
+
+    def call_urgent(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` (blocking) with its database work ahead of background work: inline tap decisions."""
+        ...
+
+    def store(self, event: InboundEvent, prepare: Prepare | None = None) -> Awaitable[Stored]:
+        """Store ``event`` durably in the next group commit."""
+        ...
+
+    def later(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in the background, after the answer."""
+        ...
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until everything queued is done; True when idle."""
+        ...
+
+
 def message_payload(*, text: str | None = None, card: Card | None = None) -> dict[str, Any]:
     """The outbox payload: a text, a card, or both."""
     return {"text": text, "card": card.to_dict() if card else None}
@@ -167,6 +199,7 @@ class PlatformDeps:
     sink: EventSink
     uow: Callable[[], UnitOfWork]
     now: Callable[[], datetime]
+    intake: Intake
 
 
 @dataclass

@@ -116,6 +116,11 @@ class Inbox(Protocol):
         """Store an event; None when (platform, event_key) is already stored (a duplicate delivery)."""
         ...
 
+    def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        """Store (platform, event_key, payload) events in one statement; each one's id, or None for a
+        duplicate (already stored, or earlier in ``events``)."""
+        ...
+
     def claim(self, event_id: int) -> InboxEvent | None:
         """Lock a pending event for processing; None if it is done or another worker holds it."""
         ...
@@ -175,6 +180,10 @@ class PlatformState(Protocol):
 
     def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
         """The reference of the copy of ``card_id`` delivered to ``recipient``, if any."""
+        ...
+
+    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
+        """``copy_of`` for several recipients in one query: recipient -> reference (absent when none)."""
         ...
 
 

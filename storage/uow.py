@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -279,6 +280,34 @@ class SqlInbox:
         )
         return self.session.execute(stmt).scalar_one_or_none()
 
+    def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        ids: list[int | None] = [None] * len(events)
+        first: dict[tuple[str, str], int] = {}
+        for i, (platform, key, _) in enumerate(events):
+            first.setdefault((platform, key), i)  # a second copy in the same batch is a duplicate too
+        if not first:
+            return ids
+        table = InboxRow.__table__  # type: ignore[attr-defined]
+        rows = [
+            {
+                "platform": events[i][0],
+                "event_key": events[i][1],
+                "payload": events[i][2],
+                "status": "pending",
+                "attempts": 0,
+                "received_at": now,
+            }
+            for i in first.values()
+        ]
+        stmt = (  # one compiled statement, sent as multi-row VALUES by SQLAlchemy's "insertmanyvalues"
+            _upsert(self.session)(table)
+            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
+            .returning(table.c.id, table.c.platform, table.c.event_key)
+        )
+        for event_id, platform, key in self.session.execute(stmt, rows):
+            ids[first[(platform, key)]] = event_id
+        return ids
+
     def claim(self, event_id: int) -> InboxEvent | None:
         row = self.session.exec(
             select(InboxRow)
@@ -378,14 +407,48 @@ class SqlPlatformState:
         ).first()
         return row.ref if row else None
 
+    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
+        table = CardCopyRow.__table__  # type: ignore[attr-defined]
+        rows = self.session.execute(
+            sa.select(table.c.recipient, table.c.ref).where(
+                table.c.platform == platform, table.c.card_id == card_id, table.c.recipient.in_(set(recipients))
+            )
+        )
+        return {recipient: ref for recipient, ref in rows}
+
 
 class SqlUnitOfWork:
-    """One session, one transaction; rolled back unless ``commit()`` was called."""
+    """One session, one transaction; rolled back unless ``commit()`` was called.
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    ``guard``, when given, is entered before the transaction begins and left after it ends (the composition
+    root uses it to order this process's database work: acknowledgements first)."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], guard: Callable[[], AbstractContextManager[object]] | None = None
+    ) -> None:
         self._factory = session_factory
+        self._guard = guard
+        self._held: AbstractContextManager[object] | None = None
 
     def __enter__(self) -> Self:
+        if self._guard is not None:
+            self._held = self._guard()
+            self._held.__enter__()
+        try:
+            self._open()
+        except BaseException:
+            self._release(None, None, None)
+            raise
+        return self
+
+    def _release(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__(exc_type, exc, tb)
+
+    def _open(self) -> None:
         self.session = self._factory()
         self.complaints: ComplaintRepository = SqlComplaints(self.session)
         self.audit: AuditLog = SqlAudit(self.session)
@@ -397,13 +460,15 @@ class SqlUnitOfWork:
         self.approvals: Records[Approval] = SqlRecords(self.session, APPROVALS)
         self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._release(exc_type, exc, tb)
 
     def commit(self) -> None:
         self.session.commit()

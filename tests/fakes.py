@@ -286,6 +286,10 @@ class FakeInbox:
         self.writes[row_id] = InboxRow(row_id, platform, event_key, payload, received_at=now)
         return row_id
 
+    def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        """``add`` for each, in order (a repeat within ``events`` is a duplicate too)."""
+        return [self.add(platform=p, event_key=k, payload=d, now=now) for p, k, d in events]
+
     def claim(self, event_id: int) -> InboxEvent | None:
         """A pending event, or None when it is done, failed or unknown."""
         r = (self._store.inbox | self.writes).get(event_id)
@@ -413,6 +417,10 @@ class FakePlatformState:
 
     def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
         return self.copies.get((platform, recipient, card_id))
+
+    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
+        found = {r: self.copies.get((platform, r, card_id)) for r in recipients}
+        return {r: ref for r, ref in found.items() if ref is not None}
 
 
 class FakeUnitOfWork:

@@ -3,27 +3,11 @@ neutral protocol."""
 
 from __future__ import annotations
 
-import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from bot.protocol import Platform, PlatformDeps
 
 log = logging.getLogger(__name__)
-
-
-_frozen = False
-
-
-def _freeze_imports() -> None:
-    """Move everything alive now (lark-oapi's ~thousands of generated classes above all) out of the
-    garbage collector's view, once per process. Otherwise every full collection walks them all: a 300 ms
-    pause of every thread, acknowledgements included (measured with bench/feishu_ack.py)."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
 
 
 def make_platform(deps: PlatformDeps) -> Platform | None:
@@ -33,8 +17,6 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
         return None
     # lark-oapi takes seconds to import: only when Feishu is on. Its AESCipher decrypts the requests.
     from lark_oapi.core.utils.decryptor import AESCipher
-
-    _freeze_imports()
 
     from bot.feishu.client import FeishuClient, FeishuSender
     from bot.feishu.parse import Keys
@@ -62,6 +44,5 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
         keys=keys,
         decrypt=cipher.decrypt_str,
         choices=choices,
-        workers=ThreadPoolExecutor(max_workers=1, thread_name_prefix="kesu-feishu"),
     )
     return Platform(name="feishu", router=routes.router(), sender=FeishuSender(client, org, choices=choices))

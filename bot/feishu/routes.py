@@ -1,6 +1,7 @@
 """``POST /feishu/events`` and ``POST /feishu/card``: verify, decrypt, store, acknowledge.
 
-Events are stored in the inbox before the 200 and processed after the response; a card tap is processed
+Events are stored in the inbox before the 200 (a group commit, ``bot/intake.py`` says why) and processed
+after the response, in the background; a card tap is processed
 at once and answered inline with a toast and the tapper's updated card (Feishu allows 3 s). Refusals are
 4xx with a fixed body (never an exception's text); every event type Kesu does not act on gets a 200, so
 Feishu never retries it.
@@ -9,15 +10,12 @@ Feishu never retries it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -50,65 +48,6 @@ async def _read(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-class AckFirst:
-    """Acknowledgements before background processing, and one database writer at a time in this process.
-
-    SQLite lets one transaction write at a time, and a blocked writer sleeps in SQLite's busy handler
-    (1, 2, 5 … 100 ms steps), so an inbox insert racing a processing transaction could wait long under
-    load; here writers queue on a condition and are woken at once. Background processing also does not
-    start while any request is being acknowledged: its CPU-bound Python would otherwise make the
-    acknowledgement wait for the GIL at every step.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._requests = 0  # requests being acknowledged
-        self._urgent = 0  # acknowledgement writes waiting for the database
-        self._busy = False  # someone is writing
-
-    @contextmanager
-    def request(self) -> Iterator[None]:
-        """A request from arrival to response: background work waits for it."""
-        with self._cond:
-            self._requests += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._requests -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def urgent(self) -> Iterator[None]:
-        """An acknowledgement's write: before any waiting background work."""
-        with self._cond:
-            self._urgent += 1
-            while self._busy:
-                self._cond.wait()
-            self._urgent -= 1
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
-
-    @contextmanager
-    def background(self) -> Iterator[None]:
-        """Background work: only when no request is being acknowledged."""
-        with self._cond:
-            while self._busy or self._urgent or self._requests:
-                self._cond.wait()
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
-
-
 @dataclass
 class FeishuRoutes:
     """The webhook endpoints of one Kesu process."""
@@ -118,15 +57,12 @@ class FeishuRoutes:
     keys: parse.Keys
     decrypt: Callable[[str], str]
     choices: Mapping[str, Sequence[tuple[str, str]]]
-    workers: ThreadPoolExecutor
 
     def __post_init__(self) -> None:
         org = self.deps.org
         self.chats = {c.feishu: c.id for c in org.chats if c.feishu}
         self.names = {p.feishu: p.name for p in org.people if p.feishu}
-        self._lock = threading.Lock()
-        self._pending: set[Future[Any]] = set()
-        self.gate = AckFirst()
+        self.intake = self.deps.intake
 
     def router(self) -> APIRouter:
         """The FastAPI router with both endpoints."""
@@ -140,10 +76,10 @@ class FeishuRoutes:
         # request.headers is Starlette's case-insensitive Headers (a lower-cased dict would lose the signature).
         return parse.open_envelope(body, request.headers, keys=self.keys, now=time.time(), decrypt=self.decrypt)
 
-    async def events(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+    async def events(self, request: Request) -> JSONResponse:
         """Event subscription: challenge, messages, card taps (when the same URL is used), the rest ignored."""
-        with self.gate.request():
-            return await self._event(request, background)
+        with self.intake.request():
+            return await self._event(request)
 
     async def _opened(self, request: Request, what: str) -> tuple[dict[str, Any], str] | JSONResponse:
         """The verified, decrypted payload and its type; or the answer itself (a refusal or the challenge)."""
@@ -157,7 +93,7 @@ class FeishuRoutes:
             return JSONResponse({"challenge": str(payload.get("challenge", ""))})
         return payload, kind
 
-    async def _event(self, request: Request, background: BackgroundTasks) -> JSONResponse:
+    async def _event(self, request: Request) -> JSONResponse:
         opened = await self._opened(request, "event")
         if isinstance(opened, JSONResponse):
             return opened
@@ -166,7 +102,7 @@ class FeishuRoutes:
             return await self._tap(payload)
         if kind == "im.message.receive_v1":
             try:
-                await self._message(payload, background)
+                await self._message(payload)
             except Exception:
                 log.exception("feishu message not stored")
                 return JSONResponse({"msg": "try again"}, status_code=503)  # Feishu retries; nothing was lost
@@ -179,7 +115,7 @@ class FeishuRoutes:
 
     async def card(self, request: Request) -> JSONResponse:
         """Card callbacks (``card.action.trigger``): answered inline with a toast and the updated card."""
-        with self.gate.request():
+        with self.intake.request():
             return await self._card(request)
 
     async def _card(self, request: Request) -> JSONResponse:
@@ -193,7 +129,7 @@ class FeishuRoutes:
 
     # --- messages -----------------------------------------------------------------------------------
 
-    async def _message(self, payload: Mapping[str, Any], background: BackgroundTasks) -> None:
+    async def _message(self, payload: Mapping[str, Any]) -> None:
         msg = parse.message(payload)
         if msg is None or msg.sender_type != "user":
             return
@@ -201,12 +137,12 @@ class FeishuRoutes:
             return  # a group message not addressed to Kesu
         person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
         if person is None:
-            background.add_task(self._submit, self._ask_admin, msg.open_id, msg.event_id)
+            self.intake.later(self._ask_admin, msg.open_id, msg.event_id)
             return
         text = parse.strip_mentions(msg.text, msg.mentions, self.names) if msg.text is not None else None
         image: str | None = None
         if msg.message_type == "image" and msg.image_key:
-            image = await run_in_threadpool(self._keep_image, msg.message_id, msg.image_key)
+            image = await run_in_threadpool(self.intake.call_urgent, self._keep_image, msg.message_id, msg.image_key)
         event = InboundEvent(
             platform=PLATFORM,
             event_key=msg.event_id,
@@ -216,45 +152,16 @@ class FeishuRoutes:
             text=text,
             image=image,
         )
-        event_id = await run_in_threadpool(self._ingest, event)
+        event_id, _ = await self.intake.store(event)
         if event_id is not None:
-            background.add_task(self._process_later, event_id)
-
-    def _ingest(self, event: InboundEvent) -> int | None:
-        with self.gate.urgent():
-            return self.deps.sink.ingest(event, now=self.deps.now())
-
-    def _process_later(self, event_id: int) -> None:
-        """Runs after the response is sent: hands the event to Kesu's own small pool and returns at once, so
-        the connection is free for the next request and a burst of events never delays acknowledgements.
-        An event that fails there stays in the inbox for the worker's next pass."""
-        self._submit(self._process, event_id)
-
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        future = self.workers.submit(fn, *args)
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._done)
-
-    def _done(self, future: Future[Any]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            log.error("feishu background work failed", exc_info=future.exception())
-
-    def settle(self, timeout: float = 30.0) -> None:
-        """Wait until the work handed to the pool so far is done (tests, shutdown)."""
-        with self._lock:
-            pending = list(self._pending)
-        wait(pending, timeout=timeout)
+            self.intake.later(self._process, event_id)
 
     def _process(self, event_id: int) -> Outcome:
-        with self.gate.background():
-            return self.deps.sink.process(event_id, now=self.deps.now())
+        return self.deps.sink.process(event_id, now=self.deps.now())
 
     def _keep_image(self, message_id: str, image_key: str) -> str:
         data, content_type = self.client.message_resource(message_id, image_key, kind="image")
-        with self.gate.urgent(), self.deps.uow() as u:
+        with self.deps.uow() as u:
             media_id = u.media.put(data, content_type=content_type, now=self.deps.now())
             u.commit()
         return media_id
@@ -277,7 +184,7 @@ class FeishuRoutes:
         tap = parse.card_action(payload)
         if tap is None:
             return JSONResponse({})
-        return JSONResponse(await run_in_threadpool(self._decide, tap))
+        return JSONResponse(await run_in_threadpool(self.intake.call_urgent, self._decide, tap))
 
     def _decide(self, tap: parse.CardAction) -> dict[str, Any]:
         person = self.deps.org.person_by_account(PLATFORM, tap.open_id)
@@ -292,11 +199,10 @@ class FeishuRoutes:
             click=Click(card_id=tap.card_id, action=tap.action, values=dict(tap.values)),
         )
         try:
-            with self.gate.urgent():  # a tap is answered inline: ahead of background processing
-                event_id = self.deps.sink.ingest(event, now=self.deps.now())
-                if event_id is None:
-                    return {"toast": {"type": "info", "content": "已处理"}}
-                outcome = self.deps.sink.process(event_id, now=self.deps.now())
+            event_id = self.deps.sink.ingest(event, now=self.deps.now())  # answered inline: urgent work
+            if event_id is None:
+                return {"toast": {"type": "info", "content": "已处理"}}
+            outcome = self.deps.sink.process(event_id, now=self.deps.now())
         except Exception:
             log.exception("feishu card tap %s failed", tap.event_id)
             return {"toast": {"type": "error", "content": "系统出错,请稍后再试。"}}

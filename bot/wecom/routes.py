@@ -1,7 +1,7 @@
 """`/wecom/callback`: URL verification, and every message or card click of the self-built app.
 
-Each accepted callback is in the inbox before the 200. Text and photos are processed after the answer, by
-one thread per process (``bot/wecom/work.py`` says why not BackgroundTasks); a card click is decided at once
+Each accepted callback is in the inbox before the 200 (a group commit, ``bot/intake.py`` says why). Text
+and photos are processed after the answer, in the background; a card click is decided at once
 so the tapped button shows the true outcome (passive ``update_button``). Template cards cannot carry text
 inputs: when a tap is refused for want of values the card asks for, the person's next text message (within
 10 minutes; ``取消`` drops it) fills them and repeats the tap (see ``fill_values``).
@@ -24,11 +24,11 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.protocol import Click, InboundEvent, PlatformDeps
+from bot.protocol import Click, InboundEvent, PlatformDeps, Prepare
 from bot.wecom import render
 from bot.wecom.client import WeComClient, WeComError
 from bot.wecom.parse import BadCallback, Message, envelope, message
-from bot.wecom.work import Gate, Processor
+from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,8 +101,6 @@ class Callback:
         self.corp_id: str = s.wecom_corp_id
         self.agent_id: str = s.wecom_agent_id
         self.crypto = WeChatCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
-        self.gate = Gate()
-        self.processor = Processor(self.gate)
 
     # --- replies -------------------------------------------------------------------------------------
 
@@ -121,9 +119,9 @@ class Callback:
 
     # --- pending inputs ------------------------------------------------------------------------------
 
-    def pending(self, person: str, now: datetime) -> Pending | None:
-        with self.deps.uow() as u:
-            ref = u.platform.copy_of(FILL_PLATFORM, recipient=person, card_id=FILL_KEY)
+    @staticmethod
+    def pending(ref: str | None, now: datetime) -> Pending | None:
+        """The refused tap recorded as ``ref``, unless none or too old."""
         if not ref:
             return None
         data = json.loads(ref)
@@ -153,45 +151,34 @@ class Callback:
             u.platform.remember_copy(FILL_PLATFORM, recipient=person, card_id=FILL_KEY, ref=ref, now=now)
             u.commit()
 
-    # --- work (sync: run in the thread pool) ---------------------------------------------------------
+    # --- work ----------------------------------------------------------------------------------------
 
-    def accept_text(self, msg: Message, person: str) -> tuple[int | None, Pending | None]:
-        """Store a text message, or the tap it completes (with that tap's pending inputs); None for a duplicate."""
-        now = self.deps.now()
-        text = msg.text or ""
-        pending = self.pending(person, now)
-        if pending is not None and text.strip() in ("取消", "cancel"):
-            self.set_pending(person, None, now)
-            pending = None
-        click = Click(pending.card_id, pending.action, fill_values(text, pending)) if pending else None
-        event = InboundEvent(
-            platform=PLATFORM,
-            event_key=msg.key,
-            user=person,
-            at=now,
-            text=None if click else text,
-            click=click,
-        )
-        event_id = self.deps.sink.ingest(event, now=now)
-        if event_id is not None and pending is not None:
-            self.set_pending(person, None, now)
-        return event_id, pending
-
-    def accept_image(self, msg: Message, person: str, data: bytes, content_type: str) -> int | None:
-        """Keep the downloaded photo and store the event."""
-        now = self.deps.now()
-        with self.deps.uow() as u:
-            media_id = u.media.put(data, content_type=content_type, now=now)
-            u.commit()
-        event = InboundEvent(platform=PLATFORM, event_key=msg.key, user=person, at=now, image=media_id)
-        return self.deps.sink.ingest(event, now=now)
+    def fill(self, u: UnitOfWork, events: list[InboundEvent]) -> list[tuple[InboundEvent, Pending | None]]:
+        """Inside the inbox write: a text answering a refused tap is stored as that tap with the typed values
+        (``取消`` drops the tap). The pending tap is cleared when the event is processed, so a redelivered
+        older message (a duplicate) leaves it in place."""
+        refs = u.platform.copies_of(FILL_PLATFORM, recipients=[e.user for e in events], card_id=FILL_KEY)
+        out: list[tuple[InboundEvent, Pending | None]] = []
+        for event in events:
+            pending = self.pending(refs.get(event.user), event.at)
+            text = event.text or ""
+            if pending is None:
+                out.append((event, None))
+            elif text.strip() in ("取消", "cancel"):
+                out.append((event, replace(pending, action="")))
+            else:
+                click = Click(pending.card_id, pending.action, fill_values(text, pending))
+                out.append((replace(event, text=None, click=click), pending))
+        return out
 
     def process(self, event_id: int, pending: Pending | None = None, person: str = "") -> None:
         """Handle a stored text or photo (after the answer); values typed for a tap that are refused again
         (a misspelt department …) may be typed once more."""
         now = self.deps.now()
+        if pending is not None:
+            self.set_pending(person, None, now)
         outcome = self.deps.sink.process(event_id, now=now)
-        if pending is not None and outcome.processed and not outcome.ok:
+        if pending is not None and pending.action and outcome.processed and not outcome.ok:
             self.set_pending(person, replace(pending, at=now), now)
 
     def click(self, msg: Message, person: str) -> str | None:
@@ -226,6 +213,10 @@ class Callback:
     # --- HTTP ----------------------------------------------------------------------------------------
 
     async def receive(self, request: Request) -> Response:
+        with self.deps.intake.request():
+            return await self._receive(request)
+
+    async def _receive(self, request: Request) -> Response:
         q = request.query_params
         sig, timestamp, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
         if not (sig and timestamp and nonce):
@@ -261,23 +252,36 @@ class Callback:
         if msg.kind == "message":
             return self._text(msg.userid, UNSUPPORTED, nonce, timestamp)
         if msg.kind == "click":
-            shown = await run_in_threadpool(self.gate.ack, self.click, msg, person.id)
+            shown = await run_in_threadpool(self.deps.intake.call_urgent, self.click, msg, person.id)
             if shown is None:
                 return PlainTextResponse("")
             return self._button(msg.userid, shown, nonce, timestamp)
+        now = self.deps.now()
+        event = InboundEvent(platform=PLATFORM, event_key=msg.key, user=person.id, at=now, text=msg.text or "")
+        prepare: Prepare | None = self.fill
         if msg.kind == "image":
             try:
                 data, content_type = await run_in_threadpool(self.client.media, msg.media_id or "")
             except WeComError as e:
                 log.warning("wecom: photo %s not downloaded: %s", msg.media_id, e)
                 return self._text(msg.userid, IMAGE_FAILED, nonce, timestamp)
-            event_id = await run_in_threadpool(self.gate.ack, self.accept_image, msg, person.id, data, content_type)
-            pending = None
-        else:
-            event_id, pending = await run_in_threadpool(self.gate.ack, self.accept_text, msg, person.id)
+            media_id = await run_in_threadpool(self.deps.intake.call_urgent, self.keep, data, content_type)
+            event, prepare = replace(event, text=None, image=media_id), None
+        try:
+            event_id, pending = await self.deps.intake.store(event, prepare)
+        except Exception:
+            log.exception("wecom: callback not stored")
+            return Response(status_code=503)  # WeCom retries; nothing was acknowledged
         if event_id is not None:
-            self.processor.submit(self.process, event_id, pending, person.id)
+            self.deps.intake.later(self.process, event_id, pending, person.id)
         return PlainTextResponse("")
+
+    def keep(self, data: bytes, content_type: str) -> str:
+        """Keep a downloaded photo; its media id."""
+        with self.deps.uow() as u:
+            media_id = u.media.put(data, content_type=content_type, now=self.deps.now())
+            u.commit()
+        return media_id
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
         try:
@@ -295,18 +299,10 @@ def _refuse(status: int, why: str) -> Response:
     return Response(status_code=status)
 
 
-class WeComRouter(APIRouter):
-    """The callback routes, with the handler behind them (tests wait on its processing thread)."""
-
-    def __init__(self, callback: Callback) -> None:
-        super().__init__()
-        self.callback = callback
-
-
-def make_router(deps: PlatformDeps, client: WeComClient) -> WeComRouter:
+def make_router(deps: PlatformDeps, client: WeComClient) -> APIRouter:
     """GET and POST /wecom/callback."""
     cb = Callback(deps, client)
-    router = WeComRouter(cb)
+    router = APIRouter()
 
     @router.get("/wecom/callback")
     def verify(msg_signature: str, timestamp: str, nonce: str, echostr: str) -> Response:

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
-from bot.feishu.routes import FeishuRoutes
 from bot.wiring import Kesu, build, create_app
 from storage.db import make_engine
 from tests.feishu import fake as f
@@ -56,8 +55,8 @@ class FeishuBot:
         return resp
 
     def settle(self) -> None:
-        """Join Kesu's background pool (processing after the acknowledgement)."""
-        routes(self.kesu).settle()
+        """Wait (bounded) for Kesu's background work (processing after the acknowledgement)."""
+        assert self.kesu.intake.settle(timeout=30), "processing did not finish"
 
     def say(self, open_id: str, text: str, **kw: Any) -> Any:
         """A text message event; the response (processing ran in the response's background task)."""
@@ -89,14 +88,6 @@ class FeishuBot:
     def later(self, minutes: int) -> None:
         """Let failed deliveries fall due: drain at a later time."""
         self.kesu.outbox.drain(now=self.kesu.now() + timedelta(minutes=minutes))
-
-
-def routes(kesu: Kesu) -> FeishuRoutes:
-    """The Feishu endpoints' owner object (reached through the router: tests only)."""
-    platform = next(p for p in kesu.platforms if p.name == "feishu")
-    owner = next(r.endpoint.__self__ for r in platform.router.routes if r.path == "/feishu/events")
-    assert isinstance(owner, FeishuRoutes)
-    return owner
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.config import Settings
-from bot.wecom.routes import WeComRouter
 from bot.wiring import Kesu, build, create_app
 from tests.wecom.fake_wecom import FakeWeCom, running_fake
 
@@ -102,10 +101,8 @@ class WeCom:
         return ET.fromstring(plain)
 
     def settle(self) -> None:
-        """Wait (bounded) until the adapter's processing thread has handled every stored message."""
-        router = next(p.router for p in self.kesu.platforms if p.name == "wecom")
-        assert isinstance(router, WeComRouter)
-        assert router.callback.processor.wait_idle(timeout=30), "processing did not finish"
+        """Wait (bounded) until the background thread has handled every stored message."""
+        assert self.kesu.intake.settle(timeout=30), "processing did not finish"
 
     def drain(self) -> None:
         """Let processing finish, then deliver every due outbox message (to the fake)."""

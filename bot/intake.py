@@ -1,0 +1,271 @@
+"""Acknowledge first: inbound events stored in group commits, and this process's database work ordered so that
+acknowledgements never wait behind background processing.
+
+Why, measured with ``bench/wecom_ack.py`` and ``bench/feishu_ack.py`` (50 concurrent senders, 2 cores):
+
+- a transaction per callback, run in the thread pool, capped Kesu at ~300 acknowledgements/s with a p99 of
+  half a second: dozens of threads queued for SQLite's single writer, each paying a session, a BEGIN and a
+  commit. One writer thread that stores every event waiting at that moment with one INSERT and one commit
+  (a group commit) pays one transaction per batch, however many senders there are;
+- background processing (parsing, cards, the outbox) is CPU-bound Python: while it runs, the event loop
+  waits for the GIL at every step (5 ms switch interval). So a background unit of work starts only when no
+  request is being acknowledged (or after ``patience`` seconds, so a steady stream cannot starve it);
+- on SQLite one unit of work runs at a time in this process, acknowledgements first: a writer blocked inside
+  SQLite sleeps in its busy handler in 1, 2, 5 … 100 ms steps, far longer than waiting here. PostgreSQL has
+  row locks, so there units of work run side by side.
+
+An acknowledged event is in the inbox; a process that stops before processing it leaves it pending, and the
+worker's next pass handles it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.protocol import InboundEvent, Prepare, Stored
+from core.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Gate:
+    """The order of this process's database work: acknowledgements, then background work.
+
+    ``exclusive``: one unit of work at a time (SQLite). ``patience``: how long background work waits for a
+    moment without requests before it goes anyway.
+    """
+
+    def __init__(self, *, exclusive: bool, patience: float = 2.0) -> None:
+        self.exclusive = exclusive
+        self.patience = patience
+        self._cond = threading.Condition()
+        self._requests = 0  # requests being acknowledged
+        self._urgent = 0  # acknowledgement units of work waiting
+        self._busy = False  # a unit of work runs (tracked only when exclusive)
+        self._local = threading.local()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """A request from arrival to answer: background units of work wait for it."""
+        with self._cond:
+            self._requests += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._requests -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        """Units of work this thread opens meanwhile are acknowledgement work: ahead of background work."""
+        before = getattr(self._local, "urgent", False)
+        self._local.urgent = True
+        try:
+            yield
+        finally:
+            self._local.urgent = before
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """Around one unit of work (the composition root makes every unit of work enter it)."""
+        depth = getattr(self._local, "depth", 0)
+        if depth:  # already inside one on this thread
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
+        self._enter(getattr(self._local, "urgent", False))
+        self._local.depth = 1
+        try:
+            yield
+        finally:
+            self._local.depth = 0
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    def _enter(self, urgent: bool) -> None:
+        with self._cond:
+            if urgent:
+                self._urgent += 1
+                try:
+                    self._cond.wait_for(lambda: not self._busy)
+                finally:
+                    self._urgent -= 1
+            else:
+                self._cond.wait_for(lambda: not (self._busy or self._urgent or self._requests), timeout=self.patience)
+                self._cond.wait_for(lambda: not (self._busy or self._urgent))
+            self._busy = self.exclusive
+
+
+@dataclass
+class _Item:
+    event: InboundEvent
+    prepare: Prepare | None
+    future: Future[Stored] | asyncio.Future[Stored]
+
+
+def _settle_all(outcomes: list[tuple[asyncio.Future[Stored], Stored | BaseException]]) -> None:
+    """On the event loop: resolve a batch's futures (one wake-up of the loop per batch, not per event)."""
+    for future, outcome in outcomes:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class GroupIntake:
+    """Stores inbound events (the acknowledgement point) in group commits, and runs work after the answer.
+
+    ``store`` hands an event to one writer thread, which takes every event waiting at that moment, runs each
+    one's ``prepare`` (a platform's own reading, e.g. WeCom's pending card inputs) and inserts them all in one
+    transaction. ``later`` queues work for one background thread, whose units of work yield to requests.
+    """
+
+    MAX_BATCH = 500
+
+    def __init__(self, uow: Callable[[], UnitOfWork], gate: Gate, now: Callable[[], datetime]) -> None:
+        self.uow = uow
+        self.gate = gate
+        self.now = now
+        self._events: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
+        self._lock = threading.Condition()
+        self._unfinished = 0
+        self._threads: dict[str, threading.Thread] = {}
+
+    # --- acknowledgements ----------------------------------------------------------------------------
+
+    def request(self) -> AbstractContextManager[None]:
+        """Around a request being acknowledged: background units of work wait for it."""
+        return self.gate.request()
+
+    def call_urgent(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` as acknowledgement work (for a thread-pool thread deciding a tap inline)."""
+        with self.gate.urgent():
+            return fn(*args)
+
+    def submit(self, event: InboundEvent, prepare: Prepare | None = None) -> Future[Stored]:
+        """Queue ``event`` for the next group commit (from any thread); the future gives its inbox id (None for
+        a duplicate) and what ``prepare`` learnt."""
+        future: Future[Stored] = Future()
+        self._queue(_Item(event, prepare, future))
+        return future
+
+    def store(self, event: InboundEvent, prepare: Prepare | None = None) -> Awaitable[Stored]:
+        """``submit`` for the event loop: await it; raises if the database refused the event."""
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        self._queue(_Item(event, prepare, future))
+        return future
+
+    def _queue(self, item: _Item) -> None:
+        self._begin()
+        self._events.put(item)
+        self._ensure("writer", self._write_loop)
+
+    # --- after the answer ----------------------------------------------------------------------------
+
+    def later(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in the background thread, after the work queued before it."""
+        self._begin()
+        self._jobs.put((fn, args))
+        self._ensure("processor", self._job_loop)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Block until every queued event and job is done (tests, shutdown); True when idle."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._unfinished == 0, timeout=timeout)
+
+    # --- threads -------------------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._unfinished += 1
+
+    def _end(self, n: int = 1) -> None:
+        with self._lock:
+            self._unfinished -= n
+            self._lock.notify_all()
+
+    def _ensure(self, name: str, target: Callable[[], None]) -> None:
+        with self._lock:
+            thread = self._threads.get(name)
+            if thread is None or not thread.is_alive():
+                thread = threading.Thread(target=target, name=f"kesu-intake-{name}", daemon=True)
+                self._threads[name] = thread
+                thread.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            batch = [self._events.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._events.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            finally:
+                self._end(len(batch))
+
+    def _write(self, batch: list[_Item]) -> None:
+        outcomes: list[Stored | BaseException]
+        try:
+            outcomes = list(self._commit(batch))
+        except Exception as e:
+            if len(batch) > 1:  # one bad event must not refuse the others: store them one by one
+                for item in batch:
+                    self._write([item])
+                return
+            log.error("inbox write failed: %r", e)
+            outcomes = [e]
+        loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Stored | BaseException]]] = {}
+        for item, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(item.future, asyncio.Future):
+                loops.setdefault(item.future.get_loop(), []).append((item.future, outcome))
+            elif isinstance(outcome, BaseException):
+                item.future.set_exception(outcome)
+            else:
+                item.future.set_result(outcome)
+        for loop, pairs in loops.items():
+            with suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle_all, pairs)
+
+    def _commit(self, batch: list[_Item]) -> list[Stored]:
+        with self.gate.urgent(), self.uow() as u:
+            prepared: list[tuple[InboundEvent, Any]] = [(item.event, None) for item in batch]
+            groups: dict[Prepare, list[int]] = {}
+            for i, item in enumerate(batch):
+                if item.prepare is not None:
+                    groups.setdefault(item.prepare, []).append(i)
+            for prepare, indices in groups.items():
+                for i, result in zip(indices, prepare(u, [batch[i].event for i in indices]), strict=True):
+                    prepared[i] = result
+            ids = u.inbox.add_many([(e.platform, e.event_key, e.to_dict()) for e, _ in prepared], now=self.now())
+            u.commit()
+        return [(event_id, extra) for event_id, (_, extra) in zip(ids, prepared, strict=True)]
+
+    def _job_loop(self) -> None:
+        while True:
+            fn, args = self._jobs.get()
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("background processing failed")  # a stored event stays pending in the inbox
+            finally:
+                self._end()
