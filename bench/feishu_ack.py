@@ -5,9 +5,9 @@ temporary directory, no background worker), posts encrypted, signed ``im.message
 each stored in the inbox before its 200 and processed after it — and prints the p50/p99 acknowledgement
 latency and the throughput. The same load also goes to a floor endpoint mounted in the same server stack
 that only verifies the signature, decrypts and answers 200; the ratio Kesu/floor shows what storing and
-processing cost. Two loads: paced (each sender one event every ``--interval`` seconds; the target is
-p99 < 50 ms, and the exit status is 1 when it is missed) and saturated (each sender posts again as soon as
-it is acknowledged: the ceiling).
+processing cost. Two loads: paced (each sender one event every ``--interval`` seconds) and saturated (each
+sender posts again as soon as it is acknowledged: the ceiling). The target is p99 < 50 ms in both; the exit
+status is 1 when it is missed. Runs do not overlap: each waits until the previous one's events are processed.
 
     .venv/bin/python bench/feishu_ack.py [--requests 1500] [--concurrency 50] [--interval 1]
 """
@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import socket
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -166,6 +167,15 @@ async def _load(
     return {"p50": q[49] * 1000, "p99": q[98] * 1000, "rps": len(latencies) / elapsed, "failures": failures}
 
 
+def _settle(db: Path) -> None:
+    """Wait (bounded) until the server has processed every stored event, so runs do not overlap."""
+    for _ in range(600):
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--requests", type=int, default=1500, help="events per run")
@@ -186,10 +196,12 @@ def main() -> None:
         try:
             warm = [_request(n) for n in range(100)]
             asyncio.run(_load(port, "/feishu/events", warm, args.concurrency, 0.0))  # imports, first queries
+            _settle(Path(db_dir) / "kesu.db")
             for run, interval in runs:
                 for name, path in (("floor", "/floor"), ("kesu", "/feishu/events")):
                     batch = [_request(n) for n in range(args.requests)]
                     results[run, name] = asyncio.run(_load(port, path, batch, args.concurrency, interval))
+                    _settle(Path(db_dir) / "kesu.db")  # the next run starts with nothing left to process
         finally:
             server.terminate()
             server.join()
@@ -208,8 +220,10 @@ def main() -> None:
             )
         k, fl = results[run, "kesu"], results[run, "floor"]
         print(f"  ratio Kesu/floor: p50 {k['p50'] / fl['p50']:.1f}x  p99 {k['p99'] / fl['p99']:.1f}x")
-    paced = results["paced", "kesu"]
-    sys.exit(0 if paced["p99"] < 50 and not paced["failures"] else 1)
+    kesu = [results[run, "kesu"] for run, _ in runs]
+    worst = max(r["p99"] for r in kesu)
+    print(f"target p99 < 50 ms, paced and saturated: {'met' if worst < 50 else 'NOT met'} (worst {worst:.1f} ms)")
+    sys.exit(0 if worst < 50 and not any(r["failures"] for r in kesu) else 1)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 The server runs in a child process (the real app from ``bot.wiring``, SQLite in a temporary directory,
 no worker: messages stay in the outbox). Each request is a text callback encrypted by wechatpy exactly as
 WeCom does. The floor is a bare route in the same server stack that only verifies, decrypts and answers 200.
-Prints p50/p99 latency and throughput of both and the ratio Kesu/floor. Target: p99 < 50 ms.
+Prints p50/p99 latency and throughput of both and the ratio Kesu/floor, paced (each sender one callback
+per ``--interval``) and saturated (each sender posts again on every answer). Target: p99 < 50 ms in both;
+the exit status is 1 when it is missed.
 """
 
 from __future__ import annotations
@@ -144,8 +146,6 @@ async def _run(port: int, reqs: list[bytes], concurrency: int, interval: float) 
             started = time.perf_counter()
             status = await _post(reader, writer, raw)
             latencies.append(time.perf_counter() - started)
-            if os.environ.get("XSLOW") and latencies[-1] > 0.06:
-                print(f"slow {latencies[-1] * 1000:.0f} ms at +{(started - t0) * 1000:.0f} ms")
             if status != 200:
                 raise RuntimeError(f"HTTP {status}")
             if interval:
@@ -153,7 +153,7 @@ async def _run(port: int, reqs: list[bytes], concurrency: int, interval: float) 
                 await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         writer.close()
 
-    t0 = started = time.perf_counter()
+    started = time.perf_counter()
     await asyncio.gather(*(sender(n) for n in range(concurrency)))
     return latencies, time.perf_counter() - started
 
@@ -235,8 +235,9 @@ def main() -> None:
     for mode in (f"paced: each sender every {args.interval:g} s", "saturation"):
         k, f = f"kesu {mode}", f"floor {mode}"
         print(f"ratio kesu/floor ({mode}): p50 {p50[k] / p50[f]:.1f}x, p99 {p99[k] / p99[f]:.1f}x")
-    paced = p99[f"kesu paced: each sender every {args.interval:g} s"]
-    print(f"target p99 < 50 ms (paced): {'met' if paced < 50 else 'NOT met'} ({paced:.1f} ms)")
+    worst = max(p99[f"kesu paced: each sender every {args.interval:g} s"], p99["kesu saturation"])
+    print(f"target p99 < 50 ms, paced and saturated: {'met' if worst < 50 else 'NOT met'} (worst {worst:.1f} ms)")
+    sys.exit(0 if worst < 50 else 1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -45,10 +46,12 @@ class Gate:
     moment without requests before it goes anyway.
     """
 
-    def __init__(self, *, exclusive: bool, patience: float = 2.0) -> None:
+    def __init__(self, *, exclusive: bool, patience: float = 2.0, quiet: float = 0.01) -> None:
         self.exclusive = exclusive
         self.patience = patience
+        self.quiet = quiet
         self._cond = threading.Condition()
+        self._last_request = 0.0  # when the last request ended (monotonic)
         self._requests = 0  # requests being acknowledged
         self._urgent = 0  # acknowledgement units of work waiting
         self._busy = False  # a unit of work runs (tracked only when exclusive)
@@ -64,6 +67,7 @@ class Gate:
         finally:
             with self._cond:
                 self._requests -= 1
+                self._last_request = time.monotonic()
                 self._cond.notify_all()
 
     @contextmanager
@@ -106,9 +110,22 @@ class Gate:
                 finally:
                     self._urgent -= 1
             else:
-                self._cond.wait_for(lambda: not (self._busy or self._urgent or self._requests), timeout=self.patience)
+                self._wait_for_quiet()
                 self._cond.wait_for(lambda: not (self._busy or self._urgent))
             self._busy = self.exclusive
+
+    def _wait_for_quiet(self) -> None:
+        """(Holding the condition.) Until no request has been seen for ``quiet`` seconds and nothing urgent
+        waits, or ``patience`` has passed."""
+        deadline = time.monotonic() + self.patience
+        while (left := deadline - time.monotonic()) > 0:
+            if self._busy or self._urgent or self._requests:
+                self._cond.wait(left)
+                continue
+            still = self.quiet - (time.monotonic() - self._last_request)
+            if still <= 0:
+                return
+            self._cond.wait(min(still, left))
 
 
 @dataclass

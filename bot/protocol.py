@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -150,10 +149,6 @@ Stored = tuple[int | None, Any]
 
 class Intake(Protocol):
     """How webhooks acknowledge fast (``bot/intake.py``): store in group commits, work after the answer."""
-
-    def request(self) -> AbstractContextManager[None]:
-        """Around a request being acknowledged: background database work waits for it."""
-        ...
 
     def call_urgent(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` (blocking) with its database work ahead of background work: inline tap decisions."""

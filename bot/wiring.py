@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot import feishu, wecom
 from bot.actions import approval as approval_actions
@@ -241,4 +242,20 @@ def create_app(kesu: Kesu, *, worker: bool = True) -> FastAPI:
 
     for platform in kesu.platforms:
         app.include_router(platform.router)
+    app.add_middleware(_AckFirst, gate=kesu.intake.gate)
     return app
+
+
+class _AckFirst:
+    """Every HTTP request counts as one being acknowledged: background database work waits (bot/intake.py)."""
+
+    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.gate.request():  # from the request's headers to the end of its answer
+            await self.app(scope, receive, send)

@@ -78,8 +78,7 @@ class FeishuRoutes:
 
     async def events(self, request: Request) -> JSONResponse:
         """Event subscription: challenge, messages, card taps (when the same URL is used), the rest ignored."""
-        with self.intake.request():
-            return await self._event(request)
+        return await self._event(request)
 
     async def _opened(self, request: Request, what: str) -> tuple[dict[str, Any], str] | JSONResponse:
         """The verified, decrypted payload and its type; or the answer itself (a refusal or the challenge)."""
@@ -115,8 +114,7 @@ class FeishuRoutes:
 
     async def card(self, request: Request) -> JSONResponse:
         """Card callbacks (``card.action.trigger``): answered inline with a toast and the updated card."""
-        with self.intake.request():
-            return await self._card(request)
+        return await self._card(request)
 
     async def _card(self, request: Request) -> JSONResponse:
         opened = await self._opened(request, "card callback")

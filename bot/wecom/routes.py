@@ -213,10 +213,6 @@ class Callback:
     # --- HTTP ----------------------------------------------------------------------------------------
 
     async def receive(self, request: Request) -> Response:
-        with self.deps.intake.request():
-            return await self._receive(request)
-
-    async def _receive(self, request: Request) -> Response:
         q = request.query_params
         sig, timestamp, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
         if not (sig and timestamp and nonce):
