@@ -293,6 +293,13 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Web only: leave the scheduler and outbox to `kesu worker`.")
     ] = False,
+    feishu_ws: Annotated[
+        bool,
+        typer.Option(
+            "--feishu-ws",
+            help="Receive Feishu events and card taps over Feishu's long connection (no public URL needed).",
+        ),
+    ] = False,
 ) -> None:
     """Run the web app (health at /healthz) with the outbox dispatcher and scheduler in one process."""
     import uvicorn
@@ -300,7 +307,13 @@ def serve(
     with _kesu() as kesu:
         names = ", ".join(["local", *(p.name for p in kesu.platforms)])
         typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: {names}")
-        uvicorn.run(create_app(kesu, worker=not no_worker), host=host, port=port)
+        if feishu_ws and not any(p.name == "feishu" for p in kesu.platforms):
+            typer.echo("--feishu-ws 需要飞书设置:KESU_FEISHU_APP_ID 和 KESU_FEISHU_APP_SECRET。", err=True)
+            raise typer.Exit(2)
+        if feishu_ws:
+            typer.echo("Feishu: long connection (events and card taps arrive over it)")
+        app = create_app(kesu, worker=not no_worker, long_connections=("feishu",) if feishu_ws else ())
+        uvicorn.run(app, host=host, port=port)
 
 
 @app.command()

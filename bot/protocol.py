@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -158,6 +159,10 @@ class Intake(Protocol):
         """Store ``event`` durably in the next group commit."""
         ...
 
+    def submit(self, event: InboundEvent, prepare: Prepare | None = None) -> Future[Stored]:
+        """``store`` for a thread that is not the web server's event loop: wait on the future."""
+        ...
+
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` in the background, after the answer."""
         ...
@@ -204,3 +209,6 @@ class Platform:
     name: str
     router: Any
     sender: Sender
+    connect: Callable[[], Callable[[], None]] | None = None
+    """Start a long connection instead of webhooks (Feishu's, for ``kesu serve --feishu-ws``); returns the
+    function that stops it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -217,8 +217,13 @@ def freeze_startup_objects() -> None:
         _frozen = True
 
 
-def create_app(kesu: Kesu, *, worker: bool = True) -> FastAPI:
-    """The web app: health, the platform webhooks, and (unless ``worker`` is False) the background worker."""
+def create_app(kesu: Kesu, *, worker: bool = True, long_connections: Sequence[str] = ()) -> FastAPI:
+    """The web app: health, the platform webhooks, (unless ``worker`` is False) the background worker, and the
+    long connections of the platforms named in ``long_connections`` (``feishu``)."""
+    connectors = {p.name: p.connect for p in kesu.platforms if p.connect is not None}
+    for name in long_connections:
+        if name not in connectors:
+            raise ValueError(f"{name} has no long connection here: is the platform on (its KESU_* settings)?")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -226,9 +231,12 @@ def create_app(kesu: Kesu, *, worker: bool = True) -> FastAPI:
         w = Worker(kesu) if worker else None
         if w:
             w.start()
+        stops = [connectors[name]() for name in long_connections]
         try:
             yield
         finally:
+            for stop in stops:
+                stop()
             if w:
                 w.stop()
 

@@ -4,6 +4,7 @@ neutral protocol."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.protocol import Platform, PlatformDeps
 
@@ -45,4 +46,17 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
         decrypt=cipher.decrypt_str,
         choices=choices,
     )
-    return Platform(name="feishu", router=routes.router(), sender=FeishuSender(client, org, choices=choices))
+
+    def connect() -> Callable[[], None]:
+        from bot.feishu.ws import LongConnection
+
+        return LongConnection(
+            app_id=settings.feishu_app_id,
+            app_secret=settings.feishu_app_secret,
+            domain=settings.feishu_domain,
+            on_frame=routes.on_frame,
+        ).start()
+
+    return Platform(
+        name="feishu", router=routes.router(), sender=FeishuSender(client, org, choices=choices), connect=connect
+    )

@@ -9,6 +9,7 @@ Feishu never retries it.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -128,31 +129,73 @@ class FeishuRoutes:
     # --- messages -----------------------------------------------------------------------------------
 
     async def _message(self, payload: Mapping[str, Any]) -> None:
-        msg = parse.message(payload)
-        if msg is None or msg.sender_type != "user":
+        accepted = self._addressed(payload)
+        if accepted is None:
             return
-        if msg.chat_type != "p2p" and not any(oid not in self.names for _, oid, _ in msg.mentions):
-            return  # a group message not addressed to Kesu
-        person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
-        if person is None:
-            self.intake.later(self._ask_admin, msg.open_id, msg.event_id)
-            return
-        text = parse.strip_mentions(msg.text, msg.mentions, self.names) if msg.text is not None else None
+        msg, user = accepted
         image: str | None = None
         if msg.message_type == "image" and msg.image_key:
             image = await run_in_threadpool(self.intake.call_urgent, self._keep_image, msg.message_id, msg.image_key)
-        event = InboundEvent(
+        event_id, _ = await self.intake.store(self._inbound(msg, user, image))
+        if event_id is not None:
+            self.intake.later(self._process, event_id)
+
+    def _addressed(self, payload: Mapping[str, Any]) -> tuple[parse.Message, str] | None:
+        """A message for Kesu from a known person (and that person's id); unknown people are told to ask an
+        admin, and group messages that do not mention Kesu are ignored."""
+        msg = parse.message(payload)
+        if msg is None or msg.sender_type != "user":
+            return None
+        if msg.chat_type != "p2p" and not any(oid not in self.names for _, oid, _ in msg.mentions):
+            return None  # a group message not addressed to Kesu
+        person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
+        if person is None:
+            self.intake.later(self._ask_admin, msg.open_id, msg.event_id)
+            return None
+        return msg, person.id
+
+    def _inbound(self, msg: parse.Message, user: str, image: str | None) -> InboundEvent:
+        text = parse.strip_mentions(msg.text, msg.mentions, self.names) if msg.text is not None else None
+        return InboundEvent(
             platform=PLATFORM,
             event_key=msg.event_id,
-            user=person.id,
+            user=user,
             at=self.deps.now(),
             chat=self.chats.get(msg.chat_id) if msg.chat_type != "p2p" else None,
             text=text,
             image=image,
         )
-        event_id, _ = await self.intake.store(event)
-        if event_id is not None:
-            self.intake.later(self._process, event_id)
+
+    # --- the long connection (bot/feishu/ws.py) --------------------------------------------------------
+
+    def on_frame(self, payload: bytes) -> dict[str, Any] | None:
+        """One event from the long connection (plain JSON: the connection itself is authenticated). Runs on
+        the connection's loop: messages are stored and processed later; a tap is decided at once and its
+        answer (toast and card) goes back in the frame's ACK. Raising makes lark answer 500, and Feishu
+        sends the event again."""
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            log.warning("feishu long connection: a frame that is not JSON was ignored")
+            return None
+        if not isinstance(data, dict):
+            return None
+        kind = parse.event_type(data)
+        if kind == "card.action.trigger":
+            tap = parse.card_action(data)
+            return self.intake.call_urgent(self._decide, tap) if tap else {}
+        if kind == "im.message.receive_v1":
+            accepted = self._addressed(data)
+            if accepted is None:
+                return None
+            msg, user = accepted
+            image: str | None = None
+            if msg.message_type == "image" and msg.image_key:
+                image = self.intake.call_urgent(self._keep_image, msg.message_id, msg.image_key)
+            event_id, _ = self.intake.submit(self._inbound(msg, user, image)).result(timeout=10)
+            if event_id is not None:
+                self.intake.later(self._process, event_id)
+        return None
 
     def _process(self, event_id: int) -> Outcome:
         return self.deps.sink.process(event_id, now=self.deps.now())

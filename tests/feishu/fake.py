@@ -3,11 +3,14 @@ encrypted and signed the way Feishu sends them."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
 import os
+import queue
 import socket
 import threading
 import time
@@ -63,6 +66,7 @@ class FakeFeishu:
     resources: dict[str, bytes] = field(default_factory=dict)
     contacts: dict[str, Any] = field(default_factory=dict)
     port: int = 0
+    ws_url: str = ""  # where the long-connection endpoint sends clients (a FakeLongConnection)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -155,6 +159,14 @@ class FakeFeishu:
             tok = f"t-{next(fake._ids)}"
             fake.valid_tokens.add(tok)
             return reply(200, {"code": 0, "msg": "ok", "tenant_access_token": tok, "expire": 7200})
+
+        @app.post("/callback/ws/endpoint")
+        async def ws_endpoint(request: Request) -> Response:
+            call, _ = await record(request)
+            if call.json().get("AppSecret") != APP_SECRET or not fake.ws_url:
+                return reply(200, {"code": 1000040343, "msg": "app secret invalid"})
+            config = {"ReconnectCount": 0, "ReconnectInterval": 1, "ReconnectNonce": 0, "PingInterval": 120}
+            return reply(200, {"code": 0, "data": {"URL": fake.ws_url, "ClientConfig": config}})
 
         @app.post("/open-apis/im/v1/messages")
         async def send(request: Request) -> Response:
@@ -308,3 +320,93 @@ def card_event(
             "context": {"open_message_id": message_id, "open_chat_id": chat_id},
         },
     }
+
+
+class FakeLongConnection:
+    """Feishu's long-connection server (a real WebSocket server, lark's protobuf frames): pushes event frames to
+    the connected client and collects the client's ACK frames."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.connected = threading.Event()
+        self.closed = threading.Event()
+        self.acks: queue.Queue[Any] = queue.Queue()
+        self._conn: Any = None
+        self._ids = itertools.count(1)
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws?device_id=dev1&service_id=7"
+
+    def serve(self) -> Iterator[FakeLongConnection]:
+        import websockets
+
+        started = threading.Event()
+
+        async def handler(conn: Any) -> None:
+            from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+
+            self._conn = conn
+            self.connected.set()
+            try:
+                async for raw in conn:
+                    frame = Frame()
+                    frame.ParseFromString(raw)
+                    if frame.method == 1:  # data: an ACK (control frames are pings)
+                        self.acks.put(frame)
+            except websockets.ConnectionClosed:
+                pass
+            finally:
+                self.closed.set()
+
+        stop: asyncio.Future[None] = self.loop.create_future()
+
+        async def main() -> None:
+            async with websockets.serve(handler, "127.0.0.1", 0) as server:
+                self.port = next(iter(server.sockets)).getsockname()[1]
+                started.set()
+                await stop  # until the test is done
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            with contextlib.suppress(RuntimeError, asyncio.CancelledError):
+                self.loop.run_until_complete(main())
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        assert started.wait(10), "fake long-connection server did not start"
+        try:
+            yield self
+        finally:
+            self.loop.call_soon_threadsafe(stop.set_result, None)
+            thread.join(timeout=10)
+
+    def push(self, payload: dict[str, Any] | bytes) -> str:
+        """Send one event frame (as Feishu does: type=event, sum=1, seq=0); returns its message id."""
+        from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+
+        message_id = f"msg{next(self._ids)}"
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        frame = Frame(SeqID=0, LogID=0, service=7, method=1, payload=body)
+        for key, value in (
+            ("type", "event"),
+            ("message_id", message_id),
+            ("trace_id", "t"),
+            ("sum", "1"),
+            ("seq", "0"),
+        ):
+            header = frame.headers.add()
+            header.key, header.value = key, value
+        asyncio.run_coroutine_threadsafe(self._conn.send(frame.SerializeToString()), self.loop).result(timeout=10)
+        return message_id
+
+    def ack(self, message_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The client's answer to a pushed frame: {"code": 200|500, "data": decoded JSON or None}."""
+        while True:
+            frame = self.acks.get(timeout=timeout)
+            if {h.key: h.value for h in frame.headers}.get("message_id") != message_id:
+                continue
+            answer = json.loads(frame.payload)
+            data = answer.get("data")
+            return {"code": answer.get("code"), "data": json.loads(base64.b64decode(data)) if data else None}

@@ -1,0 +1,110 @@
+"""The acknowledgement path (bot/intake.py): group commits, duplicates, a bad event among good ones, and the
+gate that keeps background work out of the way of requests being answered."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.intake import Gate, GroupIntake
+from bot.protocol import InboundEvent
+from bot.wiring import Kesu, build
+from core.ports import UnitOfWork
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def kesu(tmp_path: Path) -> Iterator[Kesu]:
+    k = build(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", config=None))
+    yield k
+    k.close()
+
+
+def _event(key: str) -> InboundEvent:
+    return InboundEvent(platform="wecom", event_key=key, user="sales1", at=NOW, text="我的待办")
+
+
+def _inbox(kesu: Kesu) -> int:
+    with kesu.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM inbox").scalar_one())
+
+
+def test_waiting_events_share_one_commit_and_a_repeat_is_a_duplicate(kesu: Kesu) -> None:
+    units = 0
+
+    def counted() -> UnitOfWork:
+        nonlocal units
+        units += 1
+        return kesu.uow()
+
+    intake = GroupIntake(counted, kesu.intake.gate, lambda: NOW)
+    with kesu.intake.gate.urgent(), kesu.uow():  # the database is busy: events queue meanwhile
+        futures = [intake.submit(_event(f"m{i}")) for i in range(20)]
+        futures.append(intake.submit(_event("m3")))  # WeCom delivered m3 twice
+    ids = [f.result(timeout=10)[0] for f in futures]
+    assert units <= 2  # the first event alone at most, then all the others in one transaction
+    assert ids[-1] is None and len({i for i in ids[:-1] if i is not None}) == 20
+    assert _inbox(kesu) == 20
+    assert intake.submit(_event("m5")).result(timeout=10) == (None, None)  # stored earlier: a duplicate
+
+
+def test_one_bad_event_does_not_refuse_the_others(kesu: Kesu) -> None:
+    def prepare(_: UnitOfWork, events: list[InboundEvent]) -> list[tuple[InboundEvent, object]]:
+        if any(e.event_key == "bad" for e in events):
+            raise ValueError("cannot read this one")
+        return [(e, "seen") for e in events]
+
+    intake = kesu.intake
+    with intake.gate.urgent(), kesu.uow():
+        good = [intake.submit(_event(f"g{i}"), prepare) for i in range(3)]
+        bad = intake.submit(_event("bad"), prepare)
+    assert [f.result(timeout=10)[1] for f in good] == ["seen"] * 3
+    with pytest.raises(ValueError):
+        bad.result(timeout=10)
+    assert _inbox(kesu) == 3
+
+
+def test_background_work_waits_while_a_request_is_answered_and_urgent_work_goes_first() -> None:
+    gate = Gate(exclusive=True, patience=30, quiet=0)
+    order: list[str] = []
+    background_in = threading.Event()
+
+    def background() -> None:
+        with gate.unit():
+            order.append("background")
+            background_in.set()
+
+    def urgent() -> None:
+        with gate.urgent(), gate.unit():
+            order.append("urgent")
+
+    with gate.request():
+        thread = threading.Thread(target=background)
+        thread.start()
+        assert not background_in.wait(0.2)  # a request is being answered: background work waits
+        urgent_thread = threading.Thread(target=urgent)
+        urgent_thread.start()
+        urgent_thread.join(5)
+        assert order == ["urgent"]  # acknowledgement work is not held up by the request
+    assert background_in.wait(5)
+    thread.join(5)
+    assert order == ["urgent", "background"]
+
+
+def test_background_work_goes_after_its_patience_even_under_a_steady_stream() -> None:
+    gate = Gate(exclusive=True, patience=0.05, quiet=0)
+    done = threading.Event()
+
+    def background() -> None:
+        with gate.unit():
+            done.set()
+
+    with gate.request():  # a request that never ends, as under a sustained burst
+        threading.Thread(target=background).start()
+        assert done.wait(5)
