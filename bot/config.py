@@ -6,8 +6,8 @@ import difflib
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.calendar import ChinaCalendar, uncovered_years
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
+from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 
 DEMO_SOURCE = "built-in demo org"
@@ -87,6 +88,7 @@ class KesuConfig:
     workdays: frozenset[date]
     source: str
     approvals: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS), hash=False)
+    reminders: Reminders = field(default_factory=Reminders)
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
@@ -155,6 +157,67 @@ class _ClocksSection(_Entry):
     normal: _ClockEntry | None = None
     improvement_report: _ClockEntry | None = None
     return_processing: _ClockEntry | None = None
+
+
+def _parse_time(value: object) -> time:
+    """A time of day from a TOML time literal or "HH:MM"."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError('必须是时间,例如 "08:30"')
+
+
+def _parse_span(value: object) -> tuple[time, time]:
+    """A span "HH:MM-HH:MM"."""
+    if isinstance(value, str) and value.count("-") == 1:
+        start, end = value.split("-")
+        return _parse_time(start), _parse_time(end)
+    raise ValueError('必须是时间段,例如 "22:00-08:00"')
+
+
+_Time = Annotated[time, PlainValidator(_parse_time)]
+_Span = Annotated[tuple[time, time], PlainValidator(_parse_span)]
+
+
+class _NagEntry(_Entry):
+    fractions: list[Annotated[float, Field(gt=0, lt=1)]] | None = None
+    days_before: Annotated[int, Field(strict=True, ge=0)] | None = None
+    repeat_hours: Annotated[float, Field(gt=0)] | None = None
+    levels: list[_Id] | None = None
+    urgent: bool | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, value: list[str] | None) -> list[str] | None:
+        allowed = [DEPT_HEAD, *(r.value for r in Role)]
+        for level in value or []:
+            if level not in allowed:
+                raise ValueError(f'未知的升级级别 "{level}",{_one_of(allowed)}')
+        return value
+
+
+class _RemindersSection(_Entry):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    fractions: list[Annotated[float, Field(gt=0, lt=1)]] | None = None
+    days_before: Annotated[int, Field(strict=True, ge=0)] | None = None
+    repeat_hours: Annotated[float, Field(gt=0)] | None = None
+    levels: list[_Id] | None = None
+    quiet_hours: _Span | None = None
+    working_hours: _Span | None = None
+    digest_at: _Time | None = None
+    first_response: _NagEntry | None = None
+    urgent_clock: _NagEntry | None = Field(default=None, alias="urgent")
+    normal: _NagEntry | None = None
+    improvement_report: _NagEntry | None = None
+    return_processing: _NagEntry | None = None
+    approval: _NagEntry | None = None
+
+    _known_levels = field_validator("levels")(_NagEntry._known_levels.__func__)  # type: ignore[attr-defined]
 
 
 class _ApproverEntry(_Entry):
@@ -226,6 +289,7 @@ class _ConfigFile(_Entry):
     clocks: _ClocksSection = Field(default_factory=_ClocksSection)
     calendar: _CalendarSection = Field(default_factory=_CalendarSection)
     approvals: _ApprovalsSection = Field(default_factory=_ApprovalsSection)
+    reminders: _RemindersSection = Field(default_factory=_RemindersSection)
     customers: list[_CustomerEntry] = Field(default_factory=list)
     products: list[_ProductEntry] = Field(default_factory=list)
 
@@ -248,6 +312,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("clocks",): _ClocksSection,
     ("calendar",): _CalendarSection,
     ("approvals",): _ApprovalsSection,
+    ("reminders",): _RemindersSection,
     ("customers",): _CustomerEntry,
     ("products",): _ProductEntry,
 }
@@ -275,6 +340,37 @@ def _one_of(options: Sequence[str]) -> str:
     if len(options) == 1:
         return f"必须是 {options[0]}"
     return f"必须是 {'、'.join(options[:-1])} 或 {options[-1]} 之一"
+
+
+def _nag(entry: _NagEntry | _RemindersSection | None, base: NagPolicy) -> NagPolicy:
+    """``base`` with the keys ``entry`` sets."""
+    if entry is None:
+        return base
+    return replace(
+        base,
+        fractions=tuple(entry.fractions) if entry.fractions is not None else base.fractions,
+        days_before=entry.days_before if entry.days_before is not None else base.days_before,
+        repeat_hours=entry.repeat_hours if entry.repeat_hours is not None else base.repeat_hours,
+        levels=tuple(entry.levels) if entry.levels is not None else base.levels,
+        urgent=base.urgent if getattr(entry, "urgent", None) is None else bool(getattr(entry, "urgent", False)),
+    )
+
+
+def _reminders(raw: _RemindersSection) -> Reminders:
+    """``[reminders]``: the defaults, then each clock's own table over them."""
+    builtin = Reminders()
+    default = _nag(raw, builtin.default)
+    clocks = []
+    for name in (*(c.value for c in ClockName), "approval"):
+        entry: _NagEntry | None = getattr(raw, "urgent_clock" if name == "urgent" else name)
+        base = replace(default, urgent=True) if name == "urgent" else default  # urgent pushes are never held
+        clocks.append((name, _nag(entry, base)))
+    work = builtin.work
+    if raw.quiet_hours:
+        work = replace(work, quiet_start=raw.quiet_hours[0], quiet_end=raw.quiet_hours[1])
+    if raw.working_hours:
+        work = replace(work, day_start=raw.working_hours[0], day_end=raw.working_hours[1])
+    return Reminders(work=work, default=default, clocks=tuple(clocks), digest_at=raw.digest_at or builtin.digest_at)
 
 
 def _unknown_key(loc: Sequence[int | str]) -> str:
@@ -514,6 +610,7 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         org=org,
         clocks=clocks,
         approvals=approvals,
+        reminders=_reminders(raw.reminders),
         holidays=frozenset(raw.calendar.holidays),
         workdays=frozenset(raw.calendar.workdays),
         source=source,

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot import feishu, wecom
 from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
+from bot.actions import nag as nag_actions
 from bot.actions import orders as order_actions
 from bot.actions import returns as return_actions
 from bot.config import KesuConfig, Settings, load_config
@@ -51,7 +52,7 @@ def intents() -> IntentRouter:
 def actions() -> ActionRouter:
     """Every card kind Kesu handles taps on."""
     router = ActionRouter()
-    for module in (complaint_actions, approval_actions, return_actions, order_actions):
+    for module in (complaint_actions, approval_actions, return_actions, order_actions, nag_actions):
         router.include(module.router)
     return router
 
@@ -130,7 +131,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(factory, guard=gate.unit)
 
-    policy = Policy(clocks=config.clocks, calendar=config.calendar(), tz=config.timezone, chains=config.approvals)
+    policy = Policy(
+        clocks=config.clocks,
+        calendar=config.calendar(),
+        tz=config.timezone,
+        chains=config.approvals,
+        reminders=config.reminders,
+    )
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())
     dispatcher = Dispatcher(

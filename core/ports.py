@@ -187,6 +187,22 @@ class PlatformState(Protocol):
         ...
 
 
+class Nags(Protocol):
+    """Acknowledged clocks and claimed scheduled jobs."""
+
+    def acknowledged(self) -> frozenset[str]:
+        """Keys of every acknowledged clock."""
+        ...
+
+    def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
+        """Record that ``by`` acknowledged clock ``key``; False if it already was."""
+        ...
+
+    def claim(self, job: str, *, at: datetime) -> bool:
+        """Claim a scheduled job for this worker; False when another pass already ran (or runs) it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories: ``with uow: ...; uow.commit()``."""
 
@@ -200,6 +216,7 @@ class UnitOfWork(Protocol):
     approvals: Records[Approval]
     returns: Records[ReturnRequest]
     orders: Records[Order]
+    nags: Nags
 
     def __enter__(self) -> Self: ...
 

@@ -11,6 +11,7 @@ from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
 from core.errors import NotAllowed, NotFound, UnknownUser
+from core.nag import Reminders
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
 
@@ -26,6 +27,7 @@ class Policy:
     calendar: Calendar
     tz: ZoneInfo
     chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
+    reminders: Reminders = field(default_factory=Reminders)
 
 
 def person(org: Org, user_id: str) -> Person:

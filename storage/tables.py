@@ -194,3 +194,22 @@ class CardCopyRow(SQLModel, table=True):
     card_id: str = Field(max_length=40)
     ref: str
     created_at: datetime = _ts()
+
+
+class NagAckRow(SQLModel, table=True):
+    """A running clock someone concerned acknowledged (收到/处理中): its escalation stops."""
+
+    __tablename__ = "nag_ack"
+
+    key: str = Field(primary_key=True, max_length=80)
+    by: str = Field(max_length=64)
+    at: datetime = _ts()
+
+
+class JobRunRow(SQLModel, table=True):
+    """A scheduled job (a digest, a monthly report) claimed by the worker that runs it: once, however many."""
+
+    __tablename__ = "job_run"
+
+    key: str = Field(primary_key=True, max_length=80)
+    ran_at: datetime = _ts()

@@ -22,7 +22,17 @@ from core.complaint import OPEN_STATES, Complaint, State
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
 from core.orders import Order
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, PlatformState, Records
+from core.ports import (
+    AuditLog,
+    ComplaintRepository,
+    Counters,
+    Inbox,
+    MediaStore,
+    Nags,
+    Outbox,
+    PlatformState,
+    Records,
+)
 from core.returns import ReturnRequest
 from storage.mappers import complaint_from_row, complaint_to_row
 from storage.records import APPROVALS, ORDERS, RETURNS, SqlRecords
@@ -33,7 +43,9 @@ from storage.tables import (
     ComplaintRow,
     CounterRow,
     InboxRow,
+    JobRunRow,
     MediaRow,
+    NagAckRow,
     OutboxRow,
     PlatformTokenRow,
 )
@@ -417,6 +429,27 @@ class SqlPlatformState:
         return {recipient: ref for recipient, ref in rows}
 
 
+class SqlNags:
+    """Acknowledged clocks (``nag_ack``) and claimed jobs (``job_run``): a claim is an insert that only one
+    transaction can make (the primary key), so two workers never run one job."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def acknowledged(self) -> frozenset[str]:
+        return frozenset(self.session.exec(select(NagAckRow.key)).all())
+
+    def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
+        table = NagAckRow.__table__  # type: ignore[attr-defined]
+        stmt = _upsert(self.session)(table).values(key=key, by=by, at=at).on_conflict_do_nothing(index_elements=["key"])
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def claim(self, job: str, *, at: datetime) -> bool:
+        table = JobRunRow.__table__  # type: ignore[attr-defined]
+        stmt = _upsert(self.session)(table).values(key=job, ran_at=at).on_conflict_do_nothing(index_elements=["key"])
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 class SqlUnitOfWork:
     """One session, one transaction; rolled back unless ``commit()`` was called.
 
@@ -460,6 +493,7 @@ class SqlUnitOfWork:
         self.approvals: Records[Approval] = SqlRecords(self.session, APPROVALS)
         self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
+        self.nags: Nags = SqlNags(self.session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -14,7 +14,10 @@ from storage.db import make_engine, normalise_url
 from storage.migrate import upgrade
 
 PG_ENV = "KESU_TEST_POSTGRES_URL"
-TABLES = "card_copy, platform_token, record, complaint_photo, media, complaint, audit_log, counter, inbox, outbox"
+TABLES = (
+    "card_copy, platform_token, record, complaint_photo, media, complaint, audit_log, counter, inbox, outbox, "
+    "nag_ack, job_run"
+)
 
 
 @pytest.fixture(scope="session")

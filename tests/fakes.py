@@ -24,7 +24,7 @@ from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Outbox, PlatformState, Records
+from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Nags, Outbox, PlatformState, Records
 from core.returns import ReturnRequest
 from core.services import Policy
 
@@ -423,6 +423,29 @@ class FakePlatformState:
         return {r: ref for r, ref in found.items() if ref is not None}
 
 
+class FakeNags:
+    """Acknowledged clocks and claimed jobs (committed at once, like the platform state)."""
+
+    def __init__(self) -> None:
+        self.acks: dict[str, tuple[str, datetime]] = {}
+        self.jobs: dict[str, datetime] = {}
+
+    def acknowledged(self) -> frozenset[str]:
+        return frozenset(self.acks)
+
+    def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
+        if key in self.acks:
+            return False
+        self.acks[key] = (by, at)
+        return True
+
+    def claim(self, job: str, *, at: datetime) -> bool:
+        if job in self.jobs:
+            return False
+        self.jobs[job] = at
+        return True
+
+
 class FakeUnitOfWork:
     """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
     ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
@@ -454,6 +477,7 @@ class FakeUnitOfWork:
         self.approvals: Records[Approval] = self.fake_approvals
         self.returns: Records[ReturnRequest] = self.fake_returns
         self.orders: Records[Order] = self.fake_orders
+        self.nags: Nags = FakeNags()
         self.commits = 0
 
     def _parts(self) -> tuple[Any, ...]:

@@ -1,28 +1,26 @@
-"""One scheduler pass at ``now``: recover pending inbox events, flag overdue clocks, deliver the outbox."""
+"""One scheduler pass at ``now``: recover pending inbox events, remind and escalate running clocks, send the
+daily digest, deliver the outbox."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
+from bot.cards.nag import nudge_card
 from bot.dispatch.inbound import ChannelFor, Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.protocol import message_payload
-from core.approval import CHAIN_LABELS, waiting_for
-from core.approval import overdue as overdue_step
-from core.clocks import CLOCK_LABELS
-from core.due import overdue
-from core.messages import Delivery, OutboundMessage, Recipient, RecipientKind
-from core.org import Org, Role
+from core.complaint import State
+from core.messages import Delivery, OutboundMessage, Recipient
+from core.nag import approval_watches, complaint_watches, due_nudge, return_watches
+from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
-from core.returns import ReturnState
-from core.routing import route
 
 
 @dataclass
 class Scheduler:
-    """Runs whatever is due. Each overdue clock is announced once (the outbox key makes it idempotent)."""
+    """Runs whatever is due; each message once (outbox keys, job claims), however many workers run it."""
 
     uow: Callable[[], UnitOfWork]
     org: Org
@@ -33,42 +31,75 @@ class Scheduler:
     def tick(self, *, now: datetime) -> list[Delivery]:
         """One pass; returns the messages delivered."""
         self.dispatcher.process_pending(now=now)
-        self.flag_overdue(now=now)
+        self.nag(now=now)
+        self.digest(now=now)
         return self.outbox.drain(now=now)
 
-    def flag_overdue(self, *, now: datetime) -> int:
-        """Tell the people concerned once per overdue clock: complaint steps, approval steps, return processing.
-
-        Returns how many messages were queued (the outbox key makes a repeat pass a no-op).
-        """
-        tz = self.dispatcher.policy.tz
+    def nag(self, *, now: datetime) -> int:
+        """For every running clock, the latest reminder or escalation that has come due (core/nag.py), to the
+        people concerned only. The outbox key (stage + person) makes each go out once, whatever the number
+        of passes or workers. Returns how many messages were queued."""
+        policy = self.dispatcher.policy
+        reminders = policy.reminders
+        count = 0
         with self.uow() as uow:
-            count = 0
-
-            def tell(people: list[str], text: str, key: str) -> None:
-                nonlocal count
-                for pid in dict.fromkeys(people):
+            acknowledged = uow.nags.acknowledged()
+            watches = [
+                w for form in uow.complaints.open_forms() for w in complaint_watches(form, self.org, acknowledged)
+            ]
+            watches += [w for a in uow.approvals.open() for w in approval_watches(a, self.org, acknowledged)]
+            watches += [w for r in uow.returns.open() for w in return_watches(r, self.org, acknowledged)]
+            for watch in watches:
+                nudge = due_nudge(
+                    watch,
+                    reminders.policy(watch.clock),
+                    self.org,
+                    calendar=policy.calendar,
+                    tz=policy.tz,
+                    work=reminders.work,
+                    now=now,
+                )
+                if nudge is None:
+                    continue
+                card = nudge_card(watch, nudge, self.org, policy.tz)
+                for pid in nudge.to:
                     to = Recipient.user(pid)
-                    msg = OutboundMessage(to, message_payload(text=text), f"overdue:{key}:{pid}")
+                    msg = OutboundMessage(to, message_payload(card=card), f"{nudge.key}:{pid}")
                     count += uow.outbox.add(msg, channel=self.channel_for(to), now=now)
-
-            for form, clock in overdue(uow.complaints.open_forms(), now):
-                actors = [r.id for r in route(form, self.org).actors if r.kind is RecipientKind.USER]
-                due = f"{clock.due_at.astimezone(tz):%m-%d %H:%M}"
-                text = f"⏰ {form.label} 已超期:{CLOCK_LABELS[clock.name]}截止 {due}。请尽快处理。"
-                tell([*actors, form.owner], text, f"{form.id}:{clock.name.value}")
-            for approval in uow.approvals.open():
-                if overdue_step(approval, now) and approval.step_due_at:
-                    step = approval.steps[approval.step]
-                    waiting = sorted(set().union(*waiting_for(approval, self.org).values()))
-                    due = f"{approval.step_due_at.astimezone(tz):%m-%d %H:%M}"
-                    kind = CHAIN_LABELS.get(approval.kind, approval.kind)
-                    text = f"⏰ 审批已超期:{kind}「{step.name}」截止 {due}。"
-                    tell([*waiting, approval.requester], text, f"approval:{approval.id}:{approval.step}")
-            for ret in uow.returns.open():
-                if ret.state is ReturnState.RECEIVED and ret.processing_due_at and ret.processing_due_at <= now:
-                    due = f"{ret.processing_due_at.astimezone(tz):%m-%d %H:%M}"
-                    qa = [p.id for p in self.org.with_role(Role.QA)]
-                    tell(qa, f"⏰ {ret.label} 退货处理结果已超期(截止 {due})。", f"return:{ret.id}")
             uow.commit()
         return count
+
+    def digest(self, *, now: datetime) -> bool:
+        """On working days at the configured time, the day's digest to the QA group: new forms, due today,
+        overdue, awaiting verification. Claimed in the database, so it goes out once a day."""
+        policy = self.dispatcher.policy
+        local = now.astimezone(policy.tz)
+        if not policy.calendar.is_workday(local.date()) or local.time() < policy.reminders.digest_at:
+            return False
+        with self.uow() as uow:
+            if not uow.nags.claim(f"digest:{local.date().isoformat()}", at=now):
+                return False
+            forms = [f for f in uow.complaints.open_forms() if f.state is not State.DRAFT]
+            since = now - timedelta(days=1)
+            new = [f for f in forms if f.submitted_at and f.submitted_at >= since]
+            end_of_day = datetime.combine(local.date(), time.max, tzinfo=policy.tz)
+            running = [(f, c) for f in forms for c in f.clocks if c.met_at is None]
+            today = sorted({f.label for f, c in running if now < c.due_at <= end_of_day})
+            late = sorted({f.label for f, c in running if c.due_at <= now})
+            verify = sorted(f.label for f in forms if f.state is State.RESPONDED)
+            lines = [f"📋 {local:%m-%d} 客诉日报"]
+            for label, items in (
+                ("新增", sorted(f.label for f in new)),
+                ("今日到期", today),
+                ("已超期", late),
+                ("待验证", verify),
+            ):
+                shown = "、".join(items[:8]) + (f" 等 {len(items)} 单" if len(items) > 8 else "")
+                lines.append(f"{label} {len(items)}" + (f":{shown}" if items else ""))
+            chat = self.org.chat_for(ChatPurpose.QA)
+            targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.QA)]
+            for to in targets:
+                msg = OutboundMessage(to, message_payload(text="\n".join(lines)), f"digest:{local.date()}:{to.id}")
+                uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            uow.commit()
+        return True

@@ -157,17 +157,6 @@ def test_an_unknown_person_is_told_to_ask_an_admin_and_nothing_is_stored(db_url:
     assert _count(db_url, "SELECT count(*) FROM inbox WHERE status = 'done'") == 1
 
 
-def test_overdue_clocks_are_announced_once_to_the_current_actor_and_the_owner(db_url: str) -> None:
-    bot = LocalChat(db_url)
-    bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
-    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:00")
-    bot.click("qa1", "f1v2", "valid", now="2026-11-23T10:00", department="rd")
-    assert bot.tick(now="2026-11-25T08:59") == []  # not yet due
-    out = bot.tick(now="2026-11-25T09:01")
-    assert "超期" in only(out, user="rd1")["text"] and "超期" in only(out, user="sales1")["text"]
-    assert bot.tick(now="2026-11-25T10:00") == []  # told once, not every pass
-
-
 def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department(db_url: str) -> None:
     bot = LocalChat(db_url)
     bot.say("sales1", "美的投诉 KS-10控制板 死机 30个 订单SO2026-0456", now="2026-11-23T09:00")

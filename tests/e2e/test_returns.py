@@ -170,8 +170,8 @@ def test_my_tasks_lists_pending_approvals_with_their_due_times(db_url: str) -> N
     tasks = only(bot.say("cs_mgr", "我的待办", now="2026-11-23T12:00"), user="cs_mgr")["text"]
     assert "待审批:退货申请 #1 · 客服经理审核 · 截止 11-25 10:00" in tasks
     out = bot.tick(now="2026-11-25T10:00")
-    assert "审批已超期" in only(out, user="cs_mgr")["text"]
-    assert bot.tick(now="2026-11-25T11:00") == []
+    assert "审批:退货申请「客服经理审核」 已到期" in card_of(only(out, user="cs_mgr"))["title"]
+    assert to(bot.tick(now="2026-11-25T11:00"), user="cs_mgr") == []  # told once (escalation: 4 working hours on)
 
 
 def test_sales_can_start_a_return_from_the_complaint_card(db_url: str) -> None:

@@ -1,0 +1,1 @@
+"""Renderers of the monthly management report: chat text, Pareto chart PNG and Excel workbook."""
