@@ -169,7 +169,8 @@ def click(
 
 @app.command()
 def tick(now: Now = None) -> None:
-    """Run whatever is due at that time (pending events, overdue notices, undelivered messages) and print it."""
+    """Run whatever is due at that time (pending events, reminders and escalations, the daily digest, undelivered
+    messages) and print what was delivered."""
     with _kesu() as kesu:
         _print(kesu.scheduler.tick(now=_now(kesu, now)))
 
