@@ -221,6 +221,7 @@ class Complaint:
     submitted_at: datetime | None = None
     qa_owner: str | None = None
     department: str | None = None
+    problem: str | None = None  # the problem type's id (core/problems.py): suggested at submit, set by QA
     round: int = 0  # department rounds: +1 each time the form goes (back) to the department
     response: DeptResponse | None = None
     qa_comment: str | None = None
@@ -438,8 +439,16 @@ def check_submit(form: Complaint, *, actor: Person) -> None:
         raise MissingFields("还缺:" + "、".join(DETAIL_LABELS[n] for n in missing) + "。", missing)
 
 
-def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks: tuple[Clock, ...]) -> Complaint:
-    """A complete draft becomes a numbered form waiting for QA, with its clocks."""
+def submit(
+    form: Complaint,
+    *,
+    actor: Person,
+    number: str,
+    now: datetime,
+    clocks: tuple[Clock, ...],
+    problem: str | None = None,
+) -> Complaint:
+    """A complete draft becomes a numbered form waiting for QA, with its clocks (and a suggested problem type)."""
     check_submit(form, actor=actor)
     return form._to(
         State.SUBMITTED,
@@ -451,6 +460,7 @@ def submit(form: Complaint, *, actor: Person, number: str, now: datetime, clocks
         submitted_at=now,
         clocks=clocks,
         asking=None,
+        problem=problem or form.problem,
     )
 
 

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core import complaint as c
+from core import problems as pt
 from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
-from core.errors import NotAllowed, NotFound, UnknownUser
+from core.errors import MissingFields, NotAllowed, NotFound, UnknownUser
 from core.nag import Reminders
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
@@ -28,6 +29,7 @@ class Policy:
     tz: ZoneInfo
     chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
     reminders: Reminders = field(default_factory=Reminders)
+    problems: tuple[pt.ProblemType, ...] = pt.DEFAULT_PROBLEMS
 
 
 def person(org: Org, user_id: str) -> Person:
@@ -126,10 +128,28 @@ def act(
         c.check_submit(filled, actor=actor)  # before a number is allocated: a refused submit uses none
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
         clocks = start_clocks(filled, policy=policy)
-        after = c.submit(filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks)
+        problem = pt.suggest(filled.details.defect, policy.problems)
+        after = c.submit(
+            filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks, problem=problem
+        )
     else:
+        chosen = _problem(values, policy) if action is c.Action.VALID else None
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
+        if chosen is not None:
+            after = replace(after, problem=chosen.id)
     return form, _store(uow, form, after)
+
+
+def _problem(values: dict[str, str], policy: Policy) -> pt.ProblemType | None:
+    """The problem type QA picked on the validity step (optional: the suggestion stays otherwise)."""
+    key = (values.get("problem") or "").strip()
+    if not key:
+        return None
+    found = pt.find(key, policy.problems)
+    if found is None:
+        names = "、".join(t.name for t in policy.problems)
+        raise MissingFields(f"没有「{key}」这个问题类型,可选:{names}。", ("problem",))
+    return found
 
 
 def start_clocks(form: c.Complaint, *, policy: Policy) -> tuple[c.Clock, ...]:

@@ -33,6 +33,7 @@ def complaint_to_row(form: Complaint, row: ComplaintRow | None = None) -> Compla
     row.product = d.product
     row.severity = d.severity.value
     row.department = form.department
+    row.problem = form.problem
     row.qa_owner = form.qa_owner
     row.round = form.round
     row.resolution = form.resolution.value if form.resolution else None
@@ -90,6 +91,7 @@ def complaint_from_row(row: ComplaintRow, photos: tuple[str, ...] = ()) -> Compl
         submitted_at=row.submitted_at,
         qa_owner=row.qa_owner,
         department=row.department,
+        problem=row.problem,
         round=row.round,
         response=None
         if not resp

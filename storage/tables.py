@@ -54,6 +54,7 @@ class ComplaintRow(SQLModel, table=True):
     product: str | None = Field(default=None, max_length=200)
     severity: str = Field(max_length=10)
     department: str | None = Field(default=None, max_length=64)
+    problem: str | None = Field(default=None, index=True, max_length=32)
     qa_owner: str | None = Field(default=None, max_length=64)
     round: int = 0
     resolution: str | None = Field(default=None, max_length=20)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.protocol import Button, Card, CardField, Input
 from core import complaint as c
+from core import problems
 from core.audit import AuditEntry
 from core.clocks import CLOCK_LABELS
 from core.org import Org
@@ -47,6 +48,8 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
     out.append(CardField("业务员", org.name_of(form.owner)))
     if form.photos:
         out.append(CardField("照片", f"{len(form.photos)} 张"))
+    if form.problem:
+        out.append(CardField("问题类型", problems.label(form.problem)))
     if form.department:
         dept = org.department(form.department)
         out.append(CardField("责任部门", dept.name if dept else form.department))
@@ -76,6 +79,7 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
 _INPUTS: dict[c.State, tuple[Input, ...]] = {
     c.State.SUBMITTED: (
         Input("department", "责任部门(有效时必填)"),
+        Input("problem", "问题类型(可改)"),
         Input("reason", "原因(客户原因/误投时必填)"),
     ),
     c.State.ASSIGNED: (
@@ -158,7 +162,7 @@ def step_notice(before: c.Complaint, after: c.Complaint, org: Org) -> str:
 # Which card inputs each button reads (a terminal or simple UI asks only for these).
 ACTION_INPUTS: dict[str, tuple[str, ...]] = {
     c.Action.CANCEL: (),
-    c.Action.VALID: ("department",),
+    c.Action.VALID: ("department", "problem"),
     c.Action.CUSTOMER_CAUSED: ("reason",),
     c.Action.MISDIRECTED: ("reason",),
     c.Action.RESPOND: ("containment", "root_cause", "corrective", "preventive"),

@@ -114,7 +114,7 @@ def test_kesu_chat_shows_cards_as_text_and_taps_by_number(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["chat", "--as", "sales1"], env=env, input=typed)
     assert result.exit_code == 0, result.output
     assert "[1] 提交" in result.output
-    assert result.output.count("(回车跳过)") == 4  # three optional draft fields, then only 责任部门 for 'valid'
+    assert result.output.count("(回车跳过)") == 5  # three optional draft fields, then 责任部门 and 问题类型 for "valid"
     assert "→ 发给 qa:" in result.output  # the QA group got the card
     assert "KS-" in result.output and "研发部" in result.output
     assert "→ 发给 rd1:" in result.output
