@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot import feishu, wecom
 from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
+from bot.actions import eightd as eightd_actions
 from bot.actions import nag as nag_actions
 from bot.actions import orders as order_actions
 from bot.actions import returns as return_actions
@@ -52,7 +53,7 @@ def intents() -> IntentRouter:
 def actions() -> ActionRouter:
     """Every card kind Kesu handles taps on."""
     router = ActionRouter()
-    for module in (complaint_actions, approval_actions, return_actions, order_actions, nag_actions):
+    for module in (complaint_actions, approval_actions, return_actions, order_actions, nag_actions, eightd_actions):
         router.include(module.router)
     return router
 

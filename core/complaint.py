@@ -222,6 +222,7 @@ class Complaint:
     qa_owner: str | None = None
     department: str | None = None
     problem: str | None = None  # the problem type's id (core/problems.py): suggested at submit, set by QA
+    repeat_of: tuple[str, ...] = ()  # earlier forms (numbers) with the same customer, product and problem
     round: int = 0  # department rounds: +1 each time the form goes (back) to the department
     response: DeptResponse | None = None
     qa_comment: str | None = None

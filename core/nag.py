@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from core.approval import CHAIN_LABELS, Approval, ApprovalState, waiting_for
 from core.clocks import CLOCK_LABELS, Calendar, ClockName
 from core.complaint import OPEN_STATES, Complaint
+from core.eightd import EightD, EightDState
 from core.messages import RecipientKind
 from core.org import Org, Role
 from core.returns import ReturnRequest, ReturnState
@@ -291,3 +292,21 @@ def return_watches(ret: ReturnRequest, org: Org, acknowledged: frozenset[str] = 
             acknowledged=key in acknowledged,
         )
     ]
+
+
+def eightd_watches(e: EightD, org: Org, acknowledged: frozenset[str] = frozenset()) -> list[Watch]:
+    """The next discipline of an open 8D (its owner), or the closure waiting for the qa_manager (2 days)."""
+    if e.id is None:
+        return []
+    step = e.current
+    if e.state is EightDState.OPEN and step is not None:
+        key = f"e{e.id}:{step.key}"
+        owners: tuple[str, ...] = (e.owner,)
+        title, due = f"{e.label} {step.label}", e.due_at(step)
+    elif e.state is EightDState.CLOSING:
+        key = f"e{e.id}:close"
+        owners = tuple(p.id for p in org.with_role(Role.QA_MANAGER)) or (e.owner,)
+        title, due = f"{e.label} 批准结案", (e.last_at or e.opened_at) + timedelta(days=2)
+    else:
+        return []
+    return [Watch(key, title, e.last_at or e.opened_at, due, owners, "8d", acknowledged=key in acknowledged)]

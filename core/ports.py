@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self, TypeVar
 from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import Complaint
+from core.eightd import EightD
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.returns import ReturnRequest
@@ -50,6 +51,11 @@ class ComplaintRepository(Protocol):
 
     def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
         """Attach a stored photo to a form (attachments are rows of their own: no version race)."""
+        ...
+
+    def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
+        """Numbers of submitted forms (not cancelled) with this customer, product and problem type, submitted
+        at or after ``since``, other than form ``exclude``; oldest first."""
         ...
 
     def known_customers(self) -> Sequence[str]:
@@ -217,6 +223,7 @@ class UnitOfWork(Protocol):
     returns: Records[ReturnRequest]
     orders: Records[Order]
     nags: Nags
+    eightds: Records[EightD]
 
     def __enter__(self) -> Self: ...
 

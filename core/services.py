@@ -30,6 +30,7 @@ class Policy:
     chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
     reminders: Reminders = field(default_factory=Reminders)
     problems: tuple[pt.ProblemType, ...] = pt.DEFAULT_PROBLEMS
+    repeat_window_days: int = 90  # a complaint like one in this window is a repeat (PROCEDURE §1.8)
 
 
 def person(org: Org, user_id: str) -> Person:
@@ -137,7 +138,23 @@ def act(
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
         if chosen is not None:
             after = replace(after, problem=chosen.id)
+    if action in (c.Action.CONFIRM, c.Action.VALID):
+        after = _with_repeats(uow, after, policy, now)
     return form, _store(uow, form, after)
+
+
+def _with_repeats(uow: UnitOfWork, form: c.Complaint, policy: Policy, now: datetime) -> c.Complaint:
+    """Flag a repeat complaint: the same customer, product and problem type within the repeat window."""
+    d = form.details
+    if form.id is None or not (d.customer and d.product and form.problem):
+        return form
+    since = now - timedelta(days=policy.repeat_window_days)
+    earlier = tuple(
+        uow.complaints.similar(
+            customer=d.customer, product=d.product, problem=form.problem, since=since, exclude=form.id
+        )
+    )
+    return replace(form, repeat_of=earlier)
 
 
 def _problem(values: dict[str, str], policy: Policy) -> pt.ProblemType | None:

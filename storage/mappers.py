@@ -62,6 +62,7 @@ def complaint_to_row(form: Complaint, row: ComplaintRow | None = None) -> Compla
         "customer_note": form.customer_note,
         "asking": form.asking,
         "clocks": [{"name": c.name.value, "due_at": _dt(c.due_at), "met_at": _dt(c.met_at)} for c in form.clocks],
+        "repeat_of": list(form.repeat_of),
     }
     return row
 
@@ -92,6 +93,7 @@ def complaint_from_row(row: ComplaintRow, photos: tuple[str, ...] = ()) -> Compl
         qa_owner=row.qa_owner,
         department=row.department,
         problem=row.problem,
+        repeat_of=tuple(data.get("repeat_of") or ()),
         round=row.round,
         response=None
         if not resp

@@ -21,6 +21,7 @@ from core.approval import (
     Vote,
 )
 from core.clocks import ClockPolicy, ClockUnit
+from core.eightd import EightD, EightDState, StepEntry
 from core.errors import ConcurrentUpdate
 from core.orders import Order, OrderState
 from core.returns import ReturnRequest, ReturnState
@@ -199,6 +200,53 @@ def order_from_data(record_id: int, d: dict[str, Any]) -> Order:
     return Order(id=record_id, **values)
 
 
+# --- 8D ----------------------------------------------------------------------------------------------
+
+
+def eightd_to_data(e: EightD) -> dict[str, Any]:
+    """EightD → JSON."""
+    return {
+        "complaint_id": e.complaint_id,
+        "complaint_no": e.complaint_no,
+        "repeats": list(e.repeats),
+        "owner": e.owner,
+        "opened_at": _dt(e.opened_at),
+        "created_at": _dt(e.opened_at),
+        "entries": [{"key": x.key, "text": x.text, "by": x.by, "at": _dt(x.at)} for x in e.entries],
+        "state": e.state.value,
+        "version": e.version,
+        "closed_at": _dt(e.closed_at),
+        "last_actor": e.last_actor,
+        "last_at": _dt(e.last_at),
+    }
+
+
+def eightd_from_data(record_id: int, d: dict[str, Any]) -> EightD:
+    """JSON → EightD."""
+    return EightD(
+        id=record_id,
+        complaint_id=int(d["complaint_id"]),
+        complaint_no=str(d["complaint_no"]),
+        repeats=tuple(d.get("repeats") or ()),
+        owner=str(d["owner"]),
+        opened_at=_req_dt(d["opened_at"]),
+        entries=tuple(StepEntry(x["key"], x["text"], x["by"], _req_dt(x["at"])) for x in d.get("entries") or ()),
+        state=EightDState(d["state"]),
+        version=int(d["version"]),
+        closed_at=_pdt(d.get("closed_at")),
+        last_actor=d.get("last_actor"),
+        last_at=_pdt(d.get("last_at")),
+    )
+
+
+EIGHTDS: Codec[EightD] = Codec(
+    "8d",
+    eightd_to_data,
+    eightd_from_data,
+    lambda e: e.state.value,
+    lambda e: e.label,
+    frozenset({"closed"}),
+)
 APPROVALS: Codec[Approval] = Codec(
     "approval",
     approval_to_data,

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import OPEN_STATES, Complaint, State
+from core.eightd import EightD
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
 from core.orders import Order
@@ -35,7 +36,7 @@ from core.ports import (
 )
 from core.returns import ReturnRequest
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import APPROVALS, ORDERS, RETURNS, SqlRecords
+from storage.records import APPROVALS, EIGHTDS, ORDERS, RETURNS, SqlRecords
 from storage.tables import (
     AuditRow,
     CardCopyRow,
@@ -97,6 +98,22 @@ class SqlComplaints:
             .order_by(col(ComplaintRow.submitted_at).desc(), col(ComplaintRow.id).desc())
         ).first()
         return self._forms([row])[0] if row else None
+
+    def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
+        numbers = self.session.exec(
+            select(ComplaintRow.number)
+            .where(
+                ComplaintRow.customer == customer,
+                ComplaintRow.product == product,
+                ComplaintRow.problem == problem,
+                col(ComplaintRow.submitted_at) >= since,
+                ComplaintRow.state != "cancelled",
+                ComplaintRow.id != exclude,
+                col(ComplaintRow.number).is_not(None),
+            )
+            .order_by(col(ComplaintRow.submitted_at))
+        ).all()
+        return [n for n in numbers if n]
 
     def known_customers(self) -> Sequence[str]:
         names = self.session.exec(
@@ -494,6 +511,7 @@ class SqlUnitOfWork:
         self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
         self.nags: Nags = SqlNags(self.session)
+        self.eightds: Records[EightD] = SqlRecords(self.session, EIGHTDS)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

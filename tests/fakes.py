@@ -20,6 +20,7 @@ from core.approval import Approval, ApprovalState
 from core.audit import AuditEntry
 from core.clocks import DEFAULT_CLOCKS, WeekdayCalendar
 from core.complaint import OPEN_STATES, Complaint, State
+from core.eightd import EightD
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
@@ -88,6 +89,7 @@ class FakeStore:
     approvals: dict[int, Approval] = field(default_factory=dict)
     returns: dict[int, ReturnRequest] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
+    eightds: dict[int, EightD] = field(default_factory=dict)
     record_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -141,6 +143,20 @@ class FakeComplaints:
         """The owner's newest submitted form, if submitted at or after ``since``."""
         forms = [f for f in self._all().values() if f.owner == owner and f.submitted_at and f.submitted_at >= since]
         return max(forms, key=lambda f: (f.submitted_at, f.id or 0), default=None)
+
+    def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
+        """Earlier forms with the same customer, product and problem type."""
+        found = [
+            f
+            for f in self._all().values()
+            if f.number
+            and f.id != exclude
+            and f.state.value != "cancelled"
+            and (f.details.customer, f.details.product, f.problem) == (customer, product, problem)
+            and f.submitted_at is not None
+            and f.submitted_at >= since
+        ]
+        return [f.number for f in sorted(found, key=lambda f: f.submitted_at or since) if f.number]
 
     def known_customers(self) -> Sequence[str]:
         """Customer names on submitted forms."""
@@ -467,6 +483,9 @@ class FakeUnitOfWork:
         self.fake_orders: FakeRecords[Order] = FakeRecords(
             self.store.orders, self.store.record_ids, lambda o: o.state.value != "review"
         )
+        self.fake_eightds: FakeRecords[EightD] = FakeRecords(
+            self.store.eightds, self.store.record_ids, lambda e: e.state.value == "closed"
+        )
         self.complaints: ComplaintRepository = self.fake_complaints
         self.audit: AuditLog = self.fake_audit
         self.counters: Counters = self.fake_counters
@@ -478,6 +497,7 @@ class FakeUnitOfWork:
         self.returns: Records[ReturnRequest] = self.fake_returns
         self.orders: Records[Order] = self.fake_orders
         self.nags: Nags = FakeNags()
+        self.eightds: Records[EightD] = self.fake_eightds
         self.commits = 0
 
     def _parts(self) -> tuple[Any, ...]:
@@ -491,6 +511,7 @@ class FakeUnitOfWork:
             self.fake_approvals,
             self.fake_returns,
             self.fake_orders,
+            self.fake_eightds,
         )
 
     def __enter__(self) -> Self:

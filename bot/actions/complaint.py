@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions.eightd import open_for_repeat
 from bot.cards.complaint import action_card, parse_card_id, step_notice
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import send_cards
@@ -37,6 +38,7 @@ def on_complaint_card(ctx: Context) -> None:
         now=ctx.now,
     )
     notify_step(ctx, before, after)
+    open_for_repeat(ctx, after)
 
 
 def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:

@@ -6,7 +6,14 @@ from bot.cards import nag as cards
 from bot.context import ActionRouter, Context
 from core.errors import NotAllowed, NotFound
 from core.messages import Recipient
-from core.nag import Watch, approval_watches, complaint_watches, escalation_people, return_watches
+from core.nag import (
+    Watch,
+    approval_watches,
+    complaint_watches,
+    eightd_watches,
+    escalation_people,
+    return_watches,
+)
 
 router = ActionRouter()
 
@@ -27,6 +34,9 @@ def _watch(ctx: Context, key: str) -> Watch | None:
     elif kind.startswith("r"):
         ret = ctx.uow.returns.get(int(record))
         found = return_watches(ret, ctx.org) if ret else []
+    elif kind.startswith("e"):
+        report = ctx.uow.eightds.get(int(record))
+        found = eightd_watches(report, ctx.org) if report else []
     return next((w for w in found if w.key == key), None)
 
 

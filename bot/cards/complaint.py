@@ -50,6 +50,8 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
         out.append(CardField("照片", f"{len(form.photos)} 张"))
     if form.problem:
         out.append(CardField("问题类型", problems.label(form.problem)))
+    if form.repeat_of:
+        out.append(CardField("⚠️ 重复投诉", "与 " + "、".join(form.repeat_of) + " 相同"))
     if form.department:
         dept = org.department(form.department)
         out.append(CardField("责任部门", dept.name if dept else form.department))
