@@ -8,7 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -151,3 +154,44 @@ def test_two_workers_send_each_reminder_once(db_url: str) -> None:
     assert len([s for s in sent if "升级" in s[1] and "qa_mgr" in s[0]]) == forms, (sorted(sent), rows)
     assert rows and all(status == "sent" for _, status in rows)
     assert len(rows) == len({key for key, _ in rows}) == len(sent)
+
+
+def test_two_kesu_worker_processes_send_each_reminder_once(db_url: str) -> None:
+    """Two real `kesu worker` loops (the real clock) over forms whose clocks ran out days ago: each reminder is
+    queued once and sent once (attempts = 1), on SQLite and on PostgreSQL."""
+    bot = LocalChat(db_url)
+    received = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    for i in range(1, 7):
+        bot.say("sales1", f"明辉电子投诉X200外壳划伤,{i}0个", now=received)
+        bot.click("sales1", f"f{i}v1", "confirm", now=received)
+    env = {**os.environ, "KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.main", "worker", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    engine = make_engine(db_url)
+    query = sa.text("SELECT key, status, attempts FROM outbox WHERE key LIKE 'nag:%'")
+    try:
+        deadline = time.monotonic() + 90
+        rows: list[Any] = []
+        while time.monotonic() < deadline:  # bounded: until both workers' passes have sent everything
+            with engine.connect() as conn:
+                rows = list(conn.execute(query).all())
+            if len(rows) >= 12 and all(status == "sent" for _, status, _ in rows):
+                break
+            time.sleep(0.2)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=30)
+        engine.dispose()
+    assert len(rows) >= 12, rows  # every form: its handling clock and its first-response clock
+    assert all(status == "sent" and attempts == 1 for _, status, attempts in rows), rows
+    assert len({key for key, _, _ in rows}) == len(rows)
