@@ -21,6 +21,7 @@ from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, Approver
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
+from core.problems import DEFAULT_PROBLEMS, ProblemType
 
 DEMO_SOURCE = "built-in demo org"
 
@@ -281,6 +282,12 @@ class _ProductEntry(_Entry):
     aliases: list[_Text] = Field(default_factory=list)
 
 
+class _ProblemTypeEntry(_Entry):
+    id: _Id
+    name: _Text
+    keywords: list[_Text] = Field(default_factory=list)
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -292,6 +299,7 @@ class _ConfigFile(_Entry):
     reminders: _RemindersSection = Field(default_factory=_RemindersSection)
     customers: list[_CustomerEntry] = Field(default_factory=list)
     products: list[_ProductEntry] = Field(default_factory=list)
+    problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -315,6 +323,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("reminders",): _RemindersSection,
     ("customers",): _CustomerEntry,
     ("products",): _ProductEntry,
+    ("problem_types",): _ProblemTypeEntry,
 }
 
 
@@ -465,6 +474,8 @@ def _cross_check(raw: _ConfigFile) -> list[str]:
     person_ids = _unique("people", "id", "人员 id", [p.id for p in raw.people], problems)
     _unique("chats", "id", "群 id", [c.id for c in raw.chats], problems)
     _unique("customers", "name", "客户名称", [c.name for c in raw.customers], problems)
+    _unique("problem_types", "id", "问题类型 id", [t.id for t in raw.problem_types], problems)
+    _unique("problem_types", "name", "问题类型名称", [t.name for t in raw.problem_types], problems)
     _unique("products", "code", "产品型号", [p.code for p in raw.products], problems)
 
     for i, d in enumerate(raw.departments):
@@ -595,6 +606,8 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         ),
         customers=tuple(Customer(name=c.name, aliases=tuple(c.aliases)) for c in raw.customers),
         products=tuple(Product(code=p.code, name=p.name, aliases=tuple(p.aliases)) for p in raw.products),
+        problem_types=tuple(ProblemType(t.id, t.name, tuple(t.keywords)) for t in raw.problem_types)
+        or DEFAULT_PROBLEMS,
     )
     clocks: dict[ClockName, ClockPolicy] = {}
     for name in ClockName:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from core.problems import DEFAULT_PROBLEMS, ProblemType
+
 
 class Role(StrEnum):
     """Roles of PROCEDURE.md; a person may hold several."""
@@ -95,6 +97,7 @@ class Org:
     chats: tuple[Chat, ...]
     customers: tuple[Customer, ...] = ()
     products: tuple[Product, ...] = ()
+    problem_types: tuple[ProblemType, ...] = DEFAULT_PROBLEMS  # 问题类型, in suggestion order
     _by_id: dict[str, Person] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -29,7 +29,6 @@ class Policy:
     tz: ZoneInfo
     chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
     reminders: Reminders = field(default_factory=Reminders)
-    problems: tuple[pt.ProblemType, ...] = pt.DEFAULT_PROBLEMS
     repeat_window_days: int = 90  # a complaint like one in this window is a repeat (PROCEDURE §1.8)
 
 
@@ -129,12 +128,12 @@ def act(
         c.check_submit(filled, actor=actor)  # before a number is allocated: a refused submit uses none
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
         clocks = start_clocks(filled, policy=policy)
-        problem = pt.suggest(filled.details.defect, policy.problems)
+        problem = pt.suggest(filled.details.defect, org.problem_types)
         after = c.submit(
             filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks, problem=problem
         )
     else:
-        chosen = _problem(values, policy) if action is c.Action.VALID else None
+        chosen = _problem(values, org) if action is c.Action.VALID else None
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
         if chosen is not None:
             after = replace(after, problem=chosen.id)
@@ -157,14 +156,14 @@ def _with_repeats(uow: UnitOfWork, form: c.Complaint, policy: Policy, now: datet
     return replace(form, repeat_of=earlier)
 
 
-def _problem(values: dict[str, str], policy: Policy) -> pt.ProblemType | None:
+def _problem(values: dict[str, str], org: Org) -> pt.ProblemType | None:
     """The problem type QA picked on the validity step (optional: the suggestion stays otherwise)."""
     key = (values.get("problem") or "").strip()
     if not key:
         return None
-    found = pt.find(key, policy.problems)
+    found = pt.find(key, org.problem_types)
     if found is None:
-        names = "、".join(t.name for t in policy.problems)
+        names = "、".join(t.name for t in org.problem_types)
         raise MissingFields(f"没有「{key}」这个问题类型,可选:{names}。", ("problem",))
     return found
 

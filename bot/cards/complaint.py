@@ -49,7 +49,7 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
     if form.photos:
         out.append(CardField("照片", f"{len(form.photos)} 张"))
     if form.problem:
-        out.append(CardField("问题类型", problems.label(form.problem)))
+        out.append(CardField("问题类型", problems.label(form.problem, org.problem_types)))
     if form.repeat_of:
         out.append(CardField("⚠️ 重复投诉", "与 " + "、".join(form.repeat_of) + " 相同"))
     if form.department:
