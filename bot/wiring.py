@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot import feishu, wecom
+from bot.actions import analysis as analysis_actions
 from bot.actions import approval as approval_actions
 from bot.actions import complaint as complaint_actions
 from bot.actions import eightd as eightd_actions
@@ -53,7 +54,15 @@ def intents() -> IntentRouter:
 def actions() -> ActionRouter:
     """Every card kind Kesu handles taps on."""
     router = ActionRouter()
-    for module in (complaint_actions, approval_actions, return_actions, order_actions, nag_actions, eightd_actions):
+    for module in (
+        complaint_actions,
+        approval_actions,
+        return_actions,
+        order_actions,
+        nag_actions,
+        eightd_actions,
+        analysis_actions,
+    ):
         router.include(module.router)
     return router
 

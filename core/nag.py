@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.analysis import AnalysisState, ReturnAnalysis
 from core.approval import CHAIN_LABELS, Approval, ApprovalState, waiting_for
 from core.clocks import CLOCK_LABELS, Calendar, ClockName
 from core.complaint import OPEN_STATES, Complaint
@@ -310,3 +311,22 @@ def eightd_watches(e: EightD, org: Org, acknowledged: frozenset[str] = frozenset
     else:
         return []
     return [Watch(key, title, e.last_at or e.opened_at, due, owners, "8d", acknowledged=key in acknowledged)]
+
+
+def analysis_watches(a: ReturnAnalysis, org: Org, acknowledged: frozenset[str] = frozenset()) -> list[Watch]:
+    """An open return analysis report, owed by its QA owner (3 days by default)."""
+    if a.id is None or a.state is not AnalysisState.OPEN:
+        return []
+    key = f"ra{a.id}:report"
+    clock = ClockName.IMPROVEMENT_REPORT.value
+    return [
+        Watch(
+            key,
+            f"{a.label} 退货分析改善报告",
+            a.opened_at,
+            a.due_at,
+            (a.owner,),
+            clock,
+            acknowledged=key in acknowledged,
+        )
+    ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
+from core.analysis import ReturnAnalysis
 from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import Complaint
@@ -167,6 +168,10 @@ class Records(Protocol[T]):
         """Records not yet in a final state, oldest first."""
         ...
 
+    def since(self, when: datetime) -> Sequence[T]:
+        """Records created at or after ``when``, oldest first."""
+        ...
+
 
 class PlatformState(Protocol):
     """What platform adapters keep in the database so every worker shares it: access tokens, and where each
@@ -224,6 +229,7 @@ class UnitOfWork(Protocol):
     orders: Records[Order]
     nags: Nags
     eightds: Records[EightD]
+    analyses: Records[ReturnAnalysis]
 
     def __enter__(self) -> Self: ...
 

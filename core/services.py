@@ -30,6 +30,7 @@ class Policy:
     chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
     reminders: Reminders = field(default_factory=Reminders)
     repeat_window_days: int = 90  # a complaint like one in this window is a repeat (PROCEDURE §1.8)
+    batch_return: int = 100  # a return of this many pieces or more is a batch return: it needs an analysis report
 
 
 def person(org: Org, user_id: str) -> Person:

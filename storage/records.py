@@ -10,6 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from core.analysis import AnalysisState, ReturnAnalysis
 from core.approval import (
     Approval,
     ApprovalState,
@@ -247,6 +248,38 @@ EIGHTDS: Codec[EightD] = Codec(
     lambda e: e.label,
     frozenset({"closed"}),
 )
+# --- return analysis reports ------------------------------------------------------------------------
+
+
+def analysis_to_data(a: ReturnAnalysis) -> dict[str, Any]:
+    """ReturnAnalysis → JSON."""
+    data: dict[str, Any] = {k: getattr(a, k) for k in ReturnAnalysis.__dataclass_fields__ if k != "id"}
+    for k in ("opened_at", "due_at", "done_at"):
+        data[k] = _dt(data[k])
+    data["created_at"] = data["opened_at"]
+    data["returns"] = list(a.returns)
+    data["state"] = a.state.value
+    return data
+
+
+def analysis_from_data(record_id: int, d: dict[str, Any]) -> ReturnAnalysis:
+    """JSON → ReturnAnalysis."""
+    values = {k: v for k, v in d.items() if k != "created_at"}
+    for k in ("opened_at", "due_at", "done_at"):
+        values[k] = _pdt(values.get(k))
+    values["returns"] = tuple(values.get("returns") or ())
+    values["state"] = AnalysisState(values["state"])
+    return ReturnAnalysis(id=record_id, **values)
+
+
+ANALYSES: Codec[ReturnAnalysis] = Codec(
+    "ra",
+    analysis_to_data,
+    analysis_from_data,
+    lambda a: a.state.value,
+    lambda a: a.label,
+    frozenset({"done"}),
+)
 APPROVALS: Codec[Approval] = Codec(
     "approval",
     approval_to_data,
@@ -328,6 +361,14 @@ class SqlRecords(Generic[R]):
         rows = self.session.exec(
             select(RecordRow)
             .where(RecordRow.kind == self.codec.kind, col(RecordRow.state).not_in(list(self.codec.final_states)))
+            .order_by(col(RecordRow.id))
+        ).all()
+        return [item for row in rows if (item := self._one(row)) is not None]
+
+    def since(self, when: datetime) -> Sequence[R]:
+        rows = self.session.exec(
+            select(RecordRow)
+            .where(RecordRow.kind == self.codec.kind, col(RecordRow.created_at) >= when)
             .order_by(col(RecordRow.id))
         ).all()
         return [item for row in rows if (item := self._one(row)) is not None]

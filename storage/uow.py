@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from core.analysis import ReturnAnalysis
 from core.approval import Approval
 from core.audit import AuditEntry
 from core.complaint import OPEN_STATES, Complaint, State
@@ -36,10 +37,11 @@ from core.ports import (
 )
 from core.returns import ReturnRequest
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import APPROVALS, EIGHTDS, ORDERS, RETURNS, SqlRecords
+from storage.records import ANALYSES, APPROVALS, EIGHTDS, ORDERS, RETURNS, SqlRecords
 from storage.tables import (
     AuditRow,
     CardCopyRow,
+    ComplaintClockRow,
     ComplaintPhotoRow,
     ComplaintRow,
     CounterRow,
@@ -68,7 +70,28 @@ class SqlComplaints:
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
+        self._write_clocks(row.id, form)
         return replace(form, id=row.id)
+
+    def _write_clocks(self, form_id: int, form: Complaint, *, replace_old: bool = False) -> None:
+        """The form's clocks as ``complaint_clock`` rows (for SQL reports), in this transaction."""
+        table = ComplaintClockRow.__table__  # type: ignore[attr-defined]
+        if replace_old:
+            self.session.execute(sa.delete(table).where(table.c.complaint_id == form_id))
+        if form.clocks:
+            self.session.execute(
+                sa.insert(table),
+                [
+                    {
+                        "complaint_id": form_id,
+                        "name": c.name.value,
+                        "started_at": form.created_at,
+                        "due_at": c.due_at,
+                        "met_at": c.met_at,
+                    }
+                    for c in form.clocks
+                ],
+            )
 
     def _forms(self, rows: Sequence[ComplaintRow]) -> list[Complaint]:
         ids = [r.id for r in rows if r.id is not None]
@@ -136,6 +159,7 @@ class SqlComplaints:
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ConcurrentUpdate(f"complaint {form.id} changed since version {expected_version}")
+        self._write_clocks(form.id, form, replace_old=True)
 
     def open_drafts(self, owner: str) -> Sequence[Complaint]:
         rows = self.session.exec(
@@ -512,6 +536,7 @@ class SqlUnitOfWork:
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
         self.nags: Nags = SqlNags(self.session)
         self.eightds: Records[EightD] = SqlRecords(self.session, EIGHTDS)
+        self.analyses: Records[ReturnAnalysis] = SqlRecords(self.session, ANALYSES)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

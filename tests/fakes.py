@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo
 
+from core.analysis import ReturnAnalysis
 from core.approval import Approval, ApprovalState
 from core.audit import AuditEntry
 from core.clocks import DEFAULT_CLOCKS, WeekdayCalendar
@@ -90,6 +91,7 @@ class FakeStore:
     returns: dict[int, ReturnRequest] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     eightds: dict[int, EightD] = field(default_factory=dict)
+    analyses: dict[int, ReturnAnalysis] = field(default_factory=dict)
     record_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -406,6 +408,15 @@ class FakeRecords(Generic[R]):
     def open(self) -> Sequence[R]:
         return [r for _, r in sorted(self._all().items()) if not self._final(r)]
 
+    def since(self, when: datetime) -> Sequence[R]:
+        """Records created (or opened) at or after ``when``."""
+        out = []
+        for _, r in sorted(self._all().items()):
+            created = getattr(r, "created_at", None) or getattr(r, "opened_at", None)
+            if created is not None and created >= when:
+                out.append(r)
+        return out
+
     def commit(self) -> None:
         self._committed.update(self.writes)
         self.writes.clear()
@@ -486,6 +497,9 @@ class FakeUnitOfWork:
         self.fake_eightds: FakeRecords[EightD] = FakeRecords(
             self.store.eightds, self.store.record_ids, lambda e: e.state.value == "closed"
         )
+        self.fake_analyses: FakeRecords[ReturnAnalysis] = FakeRecords(
+            self.store.analyses, self.store.record_ids, lambda a: a.state.value == "done"
+        )
         self.complaints: ComplaintRepository = self.fake_complaints
         self.audit: AuditLog = self.fake_audit
         self.counters: Counters = self.fake_counters
@@ -498,6 +512,7 @@ class FakeUnitOfWork:
         self.orders: Records[Order] = self.fake_orders
         self.nags: Nags = FakeNags()
         self.eightds: Records[EightD] = self.fake_eightds
+        self.analyses: Records[ReturnAnalysis] = self.fake_analyses
         self.commits = 0
 
     def _parts(self) -> tuple[Any, ...]:
@@ -512,6 +527,7 @@ class FakeUnitOfWork:
             self.fake_returns,
             self.fake_orders,
             self.fake_eightds,
+            self.fake_analyses,
         )
 
     def __enter__(self) -> Self:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.cards import nag as cards
 from bot.context import ActionRouter, Context
 from core.errors import NotAllowed, NotFound
 from core.messages import Recipient
 from core.nag import (
     Watch,
+    analysis_watches,
     approval_watches,
     complaint_watches,
     eightd_watches,
@@ -19,24 +22,28 @@ router = ActionRouter()
 
 
 def _watch(ctx: Context, key: str) -> Watch | None:
-    """The running clock ``key`` names, if it still runs."""
-    kind = key.partition(":")[0]
-    record = kind[1:]
-    if not record.isdigit():
+    """The running clock ``key`` names (``f12:normal``, ``a3:s1``, ``r5:processing``, ``e2:d3``,
+    ``ra1:report``), if it still runs."""
+    m = re.match(r"^([a-z]+)(\d+):", key)
+    if m is None:
         return None
+    kind, number = m.group(1), int(m.group(2))
     found: list[Watch] = []
-    if kind.startswith("f"):
-        form = ctx.uow.complaints.get(int(record))
+    if kind == "f":
+        form = ctx.uow.complaints.get(number)
         found = complaint_watches(form, ctx.org) if form else []
-    elif kind.startswith("a"):
-        approval = ctx.uow.approvals.get(int(record))
+    elif kind == "a":
+        approval = ctx.uow.approvals.get(number)
         found = approval_watches(approval, ctx.org) if approval else []
-    elif kind.startswith("r"):
-        ret = ctx.uow.returns.get(int(record))
+    elif kind == "r":
+        ret = ctx.uow.returns.get(number)
         found = return_watches(ret, ctx.org) if ret else []
-    elif kind.startswith("e"):
-        report = ctx.uow.eightds.get(int(record))
-        found = eightd_watches(report, ctx.org) if report else []
+    elif kind == "e":
+        eightd = ctx.uow.eightds.get(number)
+        found = eightd_watches(eightd, ctx.org) if eightd else []
+    elif kind == "ra":
+        analysis = ctx.uow.analyses.get(number)
+        found = analysis_watches(analysis, ctx.org) if analysis else []
     return next((w for w in found if w.key == key), None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.actions.analysis import open_if_due
 from bot.cards import returns as cards
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import Subject, register, send_cards
@@ -34,6 +35,7 @@ def _settled(ctx: Context, approval: a.Approval) -> None:
         ctx.send(requester, text=f"退货已批准,RMA 号:{ret.rma_no}。请告知客户在货物上标明 RMA 号。")
         for wh in _people(ctx, Role.WAREHOUSE):
             ctx.send(wh, text=f"新 RMA:{ret.rma_no},到货请核对收货。", card=cards.receive_card(ret, ctx.org, tz))
+        open_if_due(ctx, ret)
     elif ret.state is r.ReturnState.REPLACING:
         ctx.send(
             requester, text=f"{ret.label} 补货已批准,计划可安排补货。", card=cards.replacement_card(ret, ctx.org, tz)

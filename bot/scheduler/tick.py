@@ -13,7 +13,7 @@ from bot.dispatch.outbound import OutboxDispatcher
 from bot.protocol import message_payload
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
-from core.nag import approval_watches, complaint_watches, due_nudge, eightd_watches, return_watches
+from core.nag import analysis_watches, approval_watches, complaint_watches, due_nudge, eightd_watches, return_watches
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
 
@@ -50,6 +50,7 @@ class Scheduler:
             watches += [w for a in uow.approvals.open() for w in approval_watches(a, self.org, acknowledged)]
             watches += [w for r in uow.returns.open() for w in return_watches(r, self.org, acknowledged)]
             watches += [w for e in uow.eightds.open() for w in eightd_watches(e, self.org, acknowledged)]
+            watches += [w for a in uow.analyses.open() for w in analysis_watches(a, self.org, acknowledged)]
             for watch in watches:
                 nudge = due_nudge(
                     watch,
