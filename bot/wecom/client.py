@@ -100,9 +100,14 @@ class WeComClient:
 
     # --- transport -----------------------------------------------------------------------------------
 
-    def _http(self, method: str, path: str, *, params: dict[str, Any], body: Any = None) -> httpx.Response:
+    def _http(
+        self, method: str, path: str, *, params: dict[str, Any], body: Any = None, files: Any = None
+    ) -> httpx.Response:
         try:
-            r = self.http.request(method, self.api_base + path, params=params, json=body)
+            if files is not None:
+                r = self.http.request(method, self.api_base + path, params=params, files=files)
+            else:
+                r = self.http.request(method, self.api_base + path, params=params, json=body)
         except httpx.HTTPError as e:
             raise WeComError(f"{path}: {type(e).__name__}") from e
         if r.status_code >= 400:
@@ -137,12 +142,12 @@ class WeComClient:
             return token
 
     def _call(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None, files: Any = None
     ) -> httpx.Response:
         """One API call with the token; a token error evicts the token and retries once with a new one."""
         for attempt in (1, 2):
             token = self.token()
-            r = self._http(method, path, params={**(params or {}), "access_token": token}, body=body)
+            r = self._http(method, path, params={**(params or {}), "access_token": token}, body=body, files=files)
             if r.headers.get("content-type", "").startswith(("application/json", "text/plain")):
                 data = self._json(path, r)
                 code = int(data.get("errcode", 0) or 0)
@@ -206,6 +211,26 @@ class WeComClient:
             raise PermanentDeliveryError(f"webhook/send: {code} {data.get('errmsg')}", errcode=code)
         if code != 0:
             raise WeComError(f"webhook/send: {code} {data.get('errmsg')}", errcode=code)
+
+    def upload(self, kind: str, data: bytes, *, name: str, content_type: str) -> str:
+        """media/upload (``image`` or ``file``, kept 3 days by WeCom); the media_id to send."""
+        files = {"media": (name, data, content_type)}
+        answer = self._json("media/upload", self._call("POST", "media/upload", params={"type": kind}, files=files))
+        if not answer.get("media_id"):
+            raise WeComError("media/upload: 没有 media_id")
+        return str(answer["media_id"])
+
+    def webhook_upload(self, key: str, data: bytes, *, name: str, content_type: str) -> str:
+        """A group robot's file upload (webhook/upload_media, no access token); the media_id to send."""
+        files = {"media": (name, data, content_type)}
+        r = self._http("POST", "webhook/upload_media", params={"key": key, "type": "file"}, files=files)
+        answer = self._json("webhook/upload_media", r)
+        code = int(answer.get("errcode", 0) or 0)
+        if code in PERMANENT_ERRORS:
+            raise PermanentDeliveryError(f"webhook/upload_media: {code} {answer.get('errmsg')}", errcode=code)
+        if code != 0 or not answer.get("media_id"):
+            raise WeComError(f"webhook/upload_media: {code} {answer.get('errmsg')}", errcode=code)
+        return str(answer["media_id"])
 
     def media(self, media_id: str) -> tuple[bytes, str]:
         """media/get: the bytes and content type of a photo someone sent (at most 10 MB)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -54,11 +56,46 @@ class WeComSender:
         self.now = now
 
     def send(self, delivery: Delivery) -> None:
-        """Deliver or raise."""
+        """Deliver or raise. A message with an ``image`` or ``file`` (a stored media id) is that attachment."""
+        for part in ("image", "file"):
+            media_id = delivery.payload.get(part)
+            if isinstance(media_id, str) and media_id:
+                self._attachment(delivery, part, media_id)
+                return
         if delivery.recipient.kind is RecipientKind.CHAT:
             self._to_chat(delivery)
         else:
             self._to_person(delivery)
+
+    def _attachment(self, d: Delivery, part: str, media_id: str) -> None:
+        """A chart (image) or report (file): uploaded, then sent to the person, the app's group, or a robot."""
+        with self.uow() as u:
+            media = u.media.get(media_id)
+        if media is None:
+            raise PermanentDeliveryError(f"{part} {media_id} 不存在")
+        content_type, data = media
+        name = str(d.payload.get("file_name") or f"{media_id}.{'png' if part == 'image' else 'bin'}")
+        if d.recipient.kind is RecipientKind.CHAT:
+            chat = self.org.chat(d.recipient.id)
+            if chat is None:
+                raise PermanentDeliveryError(f"未知的群 {d.recipient.id}")
+            if chat.wecom:
+                uploaded = self.client.upload(part, data, name=name, content_type=content_type)
+                self.client.appchat_send(chat.wecom, {"msgtype": part, part: {"media_id": uploaded}})
+            elif chat.wecom_webhook and part == "image":  # a robot takes images inline (base64 + md5, 2 MB)
+                image = {"base64": base64.b64encode(data).decode(), "md5": hashlib.md5(data).hexdigest()}
+                self.client.webhook_send(chat.wecom_webhook, {"msgtype": "image", "image": image})
+            elif chat.wecom_webhook:
+                uploaded = self.client.webhook_upload(chat.wecom_webhook, data, name=name, content_type=content_type)
+                self.client.webhook_send(chat.wecom_webhook, {"msgtype": "file", "file": {"media_id": uploaded}})
+            else:
+                raise PermanentDeliveryError(f"群 {chat.id} 没有配置 wecom 或 wecom_webhook")
+            return
+        userid = self.org.account(PLATFORM, d.recipient.id)
+        if userid is None:
+            raise PermanentDeliveryError(f"未知的人员 {d.recipient.id}")
+        uploaded = self.client.upload(part, data, name=name, content_type=content_type)
+        self.client.send(userid, {"msgtype": part, part: {"media_id": uploaded}})
 
     def _to_chat(self, d: Delivery) -> None:
         chat = self.org.chat(d.recipient.id)

@@ -69,7 +69,8 @@ class FakeWeCom:
         @api.api_route("/cgi-bin/{path:path}", methods=["GET", "POST"])
         async def handle(path: str, request: Request) -> Response:
             raw = await request.body()
-            body: Any = json.loads(raw) if raw else {}
+            multipart = request.headers.get("content-type", "").startswith("multipart/")
+            body: Any = {"multipart": raw} if multipart else (json.loads(raw) if raw else {})
             params = dict(request.query_params)
             with self.lock:
                 self.calls.append(Call(request.method, path, params, body))
@@ -88,6 +89,8 @@ class FakeWeCom:
                 return JSONResponse({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
             if path == "webhook/send":
                 return JSONResponse({"errcode": 0, "errmsg": "ok"})
+            if path == "webhook/upload_media":
+                return JSONResponse({"errcode": 0, "errmsg": "ok", "type": "file", "media_id": f"WMEDIA{n}"})
             if params.get("access_token") not in self.valid_tokens:
                 return JSONResponse({"errcode": 42001, "errmsg": "access_token expired"})
             if path == "message/send":
@@ -96,6 +99,8 @@ class FakeWeCom:
                 if body.get("msgtype") == "template_card":
                     out["response_code"] = f"RC{n}"
                 return JSONResponse(out)
+            if path == "media/upload":
+                return JSONResponse({"errcode": 0, "errmsg": "ok", "type": params.get("type"), "media_id": f"MEDIA{n}"})
             if path == "media/get":
                 return Response(PNG, media_type="image/png")
             if path == "appchat/create":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,3 +135,34 @@ def test_a_permanent_wecom_failure_is_the_outbox_permanent_failure() -> None:
     from bot.wecom.client import PermanentDeliveryError
 
     assert issubclass(PermanentDeliveryError, OutboxPermanent)
+
+
+def test_charts_and_reports_reach_robots_app_groups_and_people(wecom: WeCom) -> None:
+    kesu, fake = wecom.kesu, wecom.fake
+    now = kesu.now()
+    png = kesu.store_media(b"\x89PNG\r\n\x1a\nchart", content_type="image/png", now=now)
+    xlsx = kesu.store_media(b"PK\x03\x04report", content_type="application/vnd.ms-excel", now=now)
+    sender = kesu.senders["wecom"]
+
+    sender.send(_delivery(Recipient.chat("mgmt"), {"image": png}, 1))  # a robot: the image inline
+    image = fake.sent("webhook/send")[-1].body["image"]
+    assert base64.b64decode(image["base64"]) == b"\x89PNG\r\n\x1a\nchart"
+    assert image["md5"] == hashlib.md5(b"\x89PNG\r\n\x1a\nchart").hexdigest()
+
+    sender.send(_delivery(Recipient.chat("mgmt"), {"file": xlsx, "file_name": "客诉月报-2026-11.xlsx"}, 2))
+    upload = fake.sent("webhook/upload_media")[-1]
+    assert upload.params["type"] == "file" and "客诉月报-2026-11.xlsx".encode() in upload.body["multipart"]
+    sent_file = fake.sent("webhook/send")[-1].body
+    assert sent_file["msgtype"] == "file" and sent_file["file"]["media_id"].startswith("WMEDIA")
+
+    sender.send(_delivery(Recipient.chat("qa"), {"image": png}, 3))  # the app's own group: upload, then send
+    assert fake.sent("media/upload")[-1].params["type"] == "image"
+    sent = fake.sent("appchat/send")[-1].body
+    assert sent["chatid"] == "wrqa" and sent["image"]["media_id"].startswith("MEDIA")
+
+    sender.send(_delivery(Recipient.user("gm"), {"file": xlsx, "file_name": "r.xlsx"}, 4))
+    to_gm = fake.sent("message/send")[-1].body
+    assert to_gm["touser"] == "gm" and to_gm["msgtype"] == "file" and to_gm["file"]["media_id"].startswith("MEDIA")
+
+    with pytest.raises(PermanentDeliveryError):
+        sender.send(_delivery(Recipient.chat("mgmt"), {"image": "no-such-media"}, 5))
