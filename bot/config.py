@@ -211,6 +211,8 @@ class _RemindersSection(_Entry):
     quiet_hours: _Span | None = None
     working_hours: _Span | None = None
     digest_at: _Time | None = None
+    monthly_report_day: Annotated[int, Field(strict=True, ge=1, le=28)] | None = None
+    monthly_report_at: _Time | None = None
     first_response: _NagEntry | None = None
     urgent_clock: _NagEntry | None = Field(default=None, alias="urgent")
     normal: _NagEntry | None = None
@@ -379,7 +381,14 @@ def _reminders(raw: _RemindersSection) -> Reminders:
         work = replace(work, quiet_start=raw.quiet_hours[0], quiet_end=raw.quiet_hours[1])
     if raw.working_hours:
         work = replace(work, day_start=raw.working_hours[0], day_end=raw.working_hours[1])
-    return Reminders(work=work, default=default, clocks=tuple(clocks), digest_at=raw.digest_at or builtin.digest_at)
+    return Reminders(
+        work=work,
+        default=default,
+        clocks=tuple(clocks),
+        digest_at=raw.digest_at or builtin.digest_at,
+        report_day=raw.monthly_report_day or builtin.report_day,
+        report_at=raw.monthly_report_at or builtin.report_at,
+    )
 
 
 def _unknown_key(loc: Sequence[int | str]) -> str:

@@ -12,6 +12,7 @@ from core.errors import NotFound
 from core.messages import Recipient
 from core.org import Org
 from core.ports import UnitOfWork
+from core.report import MonthlySummary
 from core.services import Policy
 
 
@@ -34,10 +35,18 @@ class Context:
     now: datetime
     event: InboundEvent
     outgoing: list[tuple[Recipient, dict[str, Any]]] = field(default_factory=list)
+    monthly: Callable[[str], MonthlySummary] | None = None  # a month's statistics (``YYYY-MM``), when wired
 
     def send(self, to: Recipient, *, text: str | None = None, card: Card | None = None) -> None:
         """Queue a message; it reaches the outbox in this event's transaction."""
         self.outgoing.append((to, message_payload(text=text, card=card)))
+
+    def attach(self, to: Recipient, *, media_id: str, kind: str = "image", name: str | None = None) -> None:
+        """Queue a stored image or file (a chart, a report) as its own message."""
+        payload: dict[str, Any] = {"text": None, "card": None, kind: media_id}
+        if name:
+            payload["file_name"] = name
+        self.outgoing.append((to, payload))
 
     def tapped(self, parse: Callable[[str], tuple[int, int] | None]) -> tuple[Click, int, int]:
         """The tap being handled and the two numbers its card id carries (record id, version or step)."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot import feishu, wecom
@@ -27,7 +28,16 @@ from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.intake import Gate, GroupIntake
-from bot.intents import chitchat, log_complaint, my_tasks, order_review, photo, query_status, request_return
+from bot.intents import (
+    chitchat,
+    log_complaint,
+    monthly_summary,
+    my_tasks,
+    order_review,
+    photo,
+    query_status,
+    request_return,
+)
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
@@ -35,8 +45,10 @@ from bot.scheduler.tick import Scheduler
 from core.messages import Delivery, Recipient, RecipientKind
 from core.org import Org
 from core.ports import UnitOfWork
+from core.report import MonthlySummary
 from core.services import Policy
-from storage.db import make_engine
+from storage import reports
+from storage.db import make_engine, normalise_url
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
 
@@ -46,7 +58,16 @@ log = logging.getLogger(__name__)
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
     router = IntentRouter()
-    for module in (log_complaint, query_status, my_tasks, photo, request_return, order_review, chitchat):
+    for module in (
+        log_complaint,
+        query_status,
+        my_tasks,
+        monthly_summary,
+        photo,
+        request_return,
+        order_review,
+        chitchat,
+    ):
         router.include(module.router)
     return router
 
@@ -170,8 +191,28 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     local = LocalSender()
     senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
     outbox = OutboxDispatcher(uow=uow, senders=senders)
+
+    in_memory = make_url(normalise_url(settings.database_url)).database in (None, "", ":memory:")
+    reader = engine if in_memory else make_engine(settings.database_url, reader=True)
+
+    def monthly(month: str) -> MonthlySummary:
+        return reports.monthly_summary(
+            reader,
+            month=month,
+            tz=config.timezone,
+            org=config.org,
+            problems=config.org.problem_types,
+            repeat_days=policy.repeat_window_days,
+        )
+
+    dispatcher.monthly = monthly
     scheduler = Scheduler(
-        uow=uow, org=config.org, dispatcher=dispatcher, outbox=outbox, channel_for=dispatcher.channel_for
+        uow=uow,
+        org=config.org,
+        dispatcher=dispatcher,
+        outbox=outbox,
+        channel_for=dispatcher.channel_for,
+        monthly=monthly,
     )
     return Kesu(
         settings=settings,

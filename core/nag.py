@@ -64,6 +64,8 @@ class Reminders:
     default: NagPolicy = NagPolicy()
     clocks: tuple[tuple[str, NagPolicy], ...] = (("urgent", NagPolicy(urgent=True)),)
     digest_at: time = time(8, 30)
+    report_day: int = 1  # the monthly report goes out from this day of the month …
+    report_at: time = time(9, 0)  # … at this time, for the month before
 
     def policy(self, clock: str) -> NagPolicy:
         """The policy of ``clock`` (a ClockName value or ``approval``)."""

@@ -18,9 +18,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> sa.Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent writers
-    queue instead of failing, and a transaction that reads then writes cannot deadlock."""
+    queue instead of failing, and a transaction that reads then writes cannot deadlock. ``reader``: an engine
+    for read-only work (reports) whose SQLite transactions begin deferred: a snapshot that never waits for,
+    or blocks, the writer."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, **kwargs)
@@ -39,6 +41,6 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine

@@ -155,6 +155,20 @@ class ComplaintPhotoRow(SQLModel, table=True):
     added_at: datetime = _ts()
 
 
+class ComplaintClockRow(SQLModel, table=True):
+    """One clock of a form as a row: a copy of ``complaint.data["clocks"]`` rewritten on every save, so the
+    monthly report can aggregate deadlines in SQL. ``started_at`` is the form's receipt (``created_at``)."""
+
+    __tablename__ = "complaint_clock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    name: str = Field(max_length=32)
+    started_at: datetime = _ts()
+    due_at: datetime = _ts(index=True)
+    met_at: datetime | None = _ts(nullable=True)
+
+
 class RecordRow(SQLModel, table=True):
     """Approvals, returns and order reviews: a versioned JSON document per record, by kind."""
 

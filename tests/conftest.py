@@ -15,7 +15,8 @@ from storage.migrate import upgrade
 
 PG_ENV = "KESU_TEST_POSTGRES_URL"
 TABLES = (
-    "card_copy, platform_token, record, complaint_photo, media, complaint, audit_log, counter, inbox, outbox, "
+    "card_copy, platform_token, record, complaint_clock, complaint_photo, media, complaint, audit_log, counter, "
+    "inbox, outbox, "
     "nag_ack, job_run"
 )
 

@@ -13,6 +13,7 @@ from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
 from core.messages import InboxEvent, OutboundMessage, Recipient
 from core.org import Org
 from core.ports import UnitOfWork
+from core.report import MonthlySummary
 from core.services import Policy
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Dispatcher:
         self.actions = actions
         self.understand = understand
         self.channel_for = channel_for
+        self.monthly: Callable[[str], MonthlySummary] | None = None  # set by the composition root
 
     def ingest(self, event: InboundEvent, *, now: datetime) -> int | None:
         """Store the event durably (the acknowledgement point); None if it is a duplicate delivery."""
@@ -97,7 +99,12 @@ class Dispatcher:
             if stored is None:
                 return False
             ctx = Context(
-                uow=uow, org=self.org, policy=self.policy, now=now, event=InboundEvent.from_dict(stored.payload)
+                uow=uow,
+                org=self.org,
+                policy=self.policy,
+                now=now,
+                event=InboundEvent.from_dict(stored.payload),
+                monthly=self.monthly,
             )
             done = body(ctx, stored)
             self._write(ctx, event_id, now)

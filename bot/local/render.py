@@ -8,12 +8,13 @@ from core.messages import Delivery
 
 
 def to_json(d: Delivery) -> dict[str, Any]:
-    """``{"to": {"user"|"chat": id}, "text": …, "card": …}``."""
-    return {
-        "to": {d.recipient.kind.value: d.recipient.id},
-        "text": d.payload.get("text"),
-        "card": d.payload.get("card"),
-    }
+    """``{"to": {"user"|"chat": id}, "text": …, "card": …}``, plus ``image`` / ``file`` (a stored media id) and
+    ``file_name`` for an attachment (a chart, a report)."""
+    out = {"to": {d.recipient.kind.value: d.recipient.id}, "text": d.payload.get("text"), "card": d.payload.get("card")}
+    for key in ("image", "file", "file_name"):
+        if d.payload.get(key):
+            out[key] = d.payload[key]
+    return out
 
 
 def to_text(message: dict[str, Any]) -> str:
@@ -21,6 +22,10 @@ def to_text(message: dict[str, Any]) -> str:
     lines: list[str] = []
     if message.get("text"):
         lines.append(str(message["text"]))
+    if message.get("image"):
+        lines.append(f"[图片 {message['image']}]")
+    if message.get("file"):
+        lines.append(f"[文件 {message.get('file_name') or message['file']}]")
     card = message.get("card")
     if card:
         lines.append(f"┌─ {card['title']}  [{card['id']}]")

@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.cards.nag import nudge_card
 from bot.dispatch.inbound import ChannelFor, Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.protocol import message_payload
+from bot.reports import monthly as monthly_report
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
 from core.nag import analysis_watches, approval_watches, complaint_watches, due_nudge, eightd_watches, return_watches
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
+from core.report import MonthlySummary
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -27,11 +32,13 @@ class Scheduler:
     dispatcher: Dispatcher
     outbox: OutboxDispatcher
     channel_for: ChannelFor
+    monthly: Callable[[str], MonthlySummary] | None = None  # the month's statistics (SQL aggregates)
 
     def tick(self, *, now: datetime) -> list[Delivery]:
         """One pass; returns the messages delivered."""
         self.dispatcher.process_pending(now=now)
         self.nag(now=now)
+        self.monthly_report(now=now)
         self.digest(now=now)
         return self.outbox.drain(now=now)
 
@@ -70,6 +77,39 @@ class Scheduler:
                     count += uow.outbox.add(msg, channel=self.channel_for(to), now=now)
             uow.commit()
         return count
+
+    def monthly_report(self, *, now: datetime) -> str | None:
+        """From the configured day and time of each month (default the 1st, 09:00): the previous month's report
+        to the ``mgmt`` group (or, without one, the gm) — the summary text, the Pareto chart and the Excel
+        workbook. Claimed in the database: once a month, whatever the number of workers. Returns the month."""
+        if self.monthly is None:
+            return None
+        policy = self.dispatcher.policy
+        reminders = policy.reminders
+        local = now.astimezone(policy.tz)
+        if (local.day, local.time()) < (reminders.report_day, reminders.report_at):
+            return None
+        first = local.date().replace(day=1)
+        month = f"{(first - timedelta(days=1)):%Y-%m}"
+        with self.uow() as uow:
+            if not uow.nags.claim(f"monthly:{month}", at=now):
+                return None
+            summary = self.monthly(month)
+            png = uow.media.put(monthly_report.pareto_png(summary), content_type="image/png", now=now)
+            xlsx = uow.media.put(monthly_report.workbook_xlsx(summary), content_type=XLSX, now=now)
+            chat = self.org.chat_for(ChatPurpose.MGMT)
+            targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.GM)]
+            parts: list[tuple[str, dict[str, Any]]] = [
+                ("text", message_payload(text=monthly_report.text(summary))),
+                ("chart", {"text": None, "card": None, "image": png}),
+                ("xlsx", {"text": None, "card": None, "file": xlsx, "file_name": f"客诉月报-{month}.xlsx"}),
+            ]
+            for to in targets:
+                for part, payload in parts:
+                    msg = OutboundMessage(to, payload, f"monthly:{month}:{part}:{to.id}")
+                    uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            uow.commit()
+        return month
 
     def digest(self, *, now: datetime) -> bool:
         """On working days at the configured time, the day's digest to the QA group: new forms, due today,

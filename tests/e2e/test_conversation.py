@@ -127,8 +127,8 @@ def test_my_tasks_lists_what_waits_for_me_with_due_times(db_url: str) -> None:
 
 def test_requests_for_features_still_to_come_say_what_was_understood(db_url: str) -> None:
     bot = LocalChat(db_url)
-    reply = only(bot.say("sales1", "上个月投诉汇总发我一下", now="2026-11-23T09:00"), user="sales1")["text"]
-    assert reply.startswith("已识别为月度汇总(月份 2026-10)")
+    reply = only(bot.say("sales1", "昨天拜访了明辉电子,记录一下", now="2026-11-23T09:00"), user="sales1")["text"]
+    assert reply.startswith("已识别为拜访记录") and "明辉电子" in reply
 
 
 def test_a_customer_named_on_an_earlier_form_is_recognised_later(db_url: str) -> None:
