@@ -90,6 +90,7 @@ class KesuConfig:
     source: str
     approvals: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS), hash=False)
     reminders: Reminders = field(default_factory=Reminders)
+    confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
@@ -290,6 +291,10 @@ class _ProblemTypeEntry(_Entry):
     keywords: list[_Text] = Field(default_factory=list)
 
 
+class _ArchiveSection(_Entry):
+    confidential_roles: list[Role] = Field(default_factory=list)
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -300,6 +305,7 @@ class _ConfigFile(_Entry):
     approvals: _ApprovalsSection = Field(default_factory=_ApprovalsSection)
     reminders: _RemindersSection = Field(default_factory=_RemindersSection)
     customers: list[_CustomerEntry] = Field(default_factory=list)
+    customer_archive: _ArchiveSection = Field(default_factory=_ArchiveSection)
     products: list[_ProductEntry] = Field(default_factory=list)
     problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
@@ -324,6 +330,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("approvals",): _ApprovalsSection,
     ("reminders",): _RemindersSection,
     ("customers",): _CustomerEntry,
+    ("customer_archive",): _ArchiveSection,
     ("products",): _ProductEntry,
     ("problem_types",): _ProblemTypeEntry,
 }
@@ -636,6 +643,7 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         holidays=frozenset(raw.calendar.holidays),
         workdays=frozenset(raw.calendar.workdays),
         source=source,
+        confidential_roles=frozenset(raw.customer_archive.confidential_roles),
     )
 
 

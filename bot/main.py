@@ -42,6 +42,12 @@ report_app = typer.Typer(help="Management reports (PROCEDURE §4).", no_args_is_
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
+customers_app = typer.Typer(
+    help="The confidential customer archive (PROCEDURE §6): import, export, hand customers over.", no_args_is_help=True
+)
+app.add_typer(customers_app, name="customers")
+campaign_app = typer.Typer(help="Customer satisfaction campaigns (PROCEDURE §5).", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
 app.add_typer(wecom_cli.app, name="wecom")
 app.add_typer(feishu_cli.app, name="feishu")
 
@@ -334,6 +340,61 @@ def worker(
             w.stop()
 
 
+@campaign_app.command("start")
+def campaign_start(
+    percent: Annotated[
+        int | None,
+        typer.Option(min=1, max=100, help="Share of active customers to sample (default [campaigns] percent)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: from the start time); kept for auditors.")
+    ] = None,
+    now: Now = None,
+) -> None:
+    """Start a campaign now: sample the active customers and send each owner a survey card per customer."""
+    from bot.scheduler.tick import start_campaign
+
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        with kesu.uow() as uow:
+            campaign = start_campaign(
+                uow,
+                kesu.config.org,
+                kesu.dispatcher.policy,
+                kesu.dispatcher.channel_for,
+                now=at,
+                percent=percent,
+                seed=seed,
+            )
+            uow.commit()
+        closes = campaign.closes_at.astimezone(kesu.config.timezone)
+        typer.echo(
+            f"{campaign.label}:从 {campaign.population} 家活跃客户中抽取 {len(campaign.surveys)} 家"
+            f"({campaign.percent}%,种子 {campaign.seed}),截止 {closes:%Y-%m-%d}。"
+        )
+        for survey in campaign.surveys:
+            typer.echo(f"  {survey.customer}({kesu.config.org.name_of(survey.owner)})")
+        _print(kesu.outbox.drain(now=at))
+
+
+@campaign_app.command("close")
+def campaign_close(now: Now = None) -> None:
+    """Close every open campaign now: results to management, items below target to QA."""
+    from bot.scheduler.tick import close_campaign
+
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        with kesu.uow() as uow:
+            closed = [
+                close_campaign(uow, kesu.config.org, c, kesu.dispatcher.channel_for, now=at)
+                for c in uow.campaigns.open()
+            ]
+            uow.commit()
+        if not closed:
+            typer.echo("没有进行中的满意度调查。")
+        _print(kesu.outbox.drain(now=at))
+
+
 @config_app.command("check")
 def config_check() -> None:
     """Validate kesu.toml (or the demo org); print problems with their key paths, then warnings."""
@@ -400,6 +461,106 @@ def report_monthly(
                 typer.echo(f"无法写入 {path}: {e.strerror}", err=True)
                 raise typer.Exit(2) from None
             typer.echo(f"{what}已写入:{path}")
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (UTF-8, header row) or XLSX (first sheet) with columns 名称, 别名, 负责业务员, 重点客户, "
+            "法定名称, 税号, 地址, 联系人, 电话, 邮箱, 职务, 信用 (or name, aliases, owner, key, legal_name, tax_id, "
+            "address, contact, phone, email, title, credit_note)."
+        ),
+    ],
+    now: Now = None,
+) -> None:
+    """Check every row, then add or update (by name) all customers in one transaction; if any row is bad,
+    import nothing and list the bad rows (exit code 1)."""
+    from bot.customer_file import FileProblem, read_rows
+    from core import archive
+
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        try:
+            rows = read_rows(file)
+        except FileProblem as e:
+            typer.echo(f"导入失败,没有导入任何客户:{e}", err=True)
+            raise typer.Exit(1) from None
+        records, report = archive.check_rows(rows, org=kesu.config.org, now=at)
+        if report:
+            typer.echo(f"导入失败,没有导入任何客户。{len(report)} 行有问题,请修改后重新导入:")
+            for line in report:
+                typer.echo(f"  {line}")
+            raise typer.Exit(1)
+        with kesu.uow() as uow:
+            added, updated = archive.import_records(uow, records, actor="admin", now=at)
+            uow.commit()
+        typer.echo(f"导入完成:新增 {added} 个客户,更新 {updated} 个客户。")
+
+
+@customers_app.command("export")
+def customers_export(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the CSV to this file (UTF-8 with BOM, for Excel); default: stdout."),
+    ] = None,
+) -> None:
+    """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe)."""
+    from bot.customer_file import to_csv
+
+    with _kesu() as kesu, kesu.uow() as uow:
+        records = list(uow.customers.all())
+    content = to_csv(records)
+    if out is None:
+        typer.echo(content, nl=False)
+        return
+    try:
+        out.write_text(content, encoding="utf-8-sig")
+    except OSError as e:
+        typer.echo(f"无法写入 {out}: {e.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"已导出 {len(records)} 个客户:{out}", err=True)
+
+
+@customers_app.command("reassign")
+def customers_reassign(
+    from_: Annotated[str, typer.Option("--from", help="Person id of the salesperson handing over (e.g. one leaving).")],
+    to: Annotated[str, typer.Option("--to", help="Person id of the successor who keeps the customers from now on.")],
+    now: Now = None,
+) -> None:
+    """Hand every customer kept by --from to --to in one transaction, and queue a message telling --to which
+    customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`)."""
+    import hashlib
+
+    from bot.protocol import message_payload
+    from core import archive
+    from core.errors import DomainError
+    from core.messages import OutboundMessage, Recipient
+
+    with _kesu() as kesu:
+        at = _now(kesu, now)
+        org = kesu.config.org
+        with kesu.uow() as uow:
+            try:
+                moved = archive.reassign(uow, org=org, from_=from_, to=to, now=at)
+            except DomainError as e:
+                typer.echo(e.message, err=True)
+                raise typer.Exit(1) from None
+            if not moved:
+                typer.echo(f"{org.name_of(from_)}({from_})名下没有客户,未做任何更改。")
+                return
+            names = "、".join(c.name for c in moved)
+            text = f"{org.name_of(from_)} 负责的 {len(moved)} 个客户已交给您:{names}。请尽快联系客户,告知新的对接人。"
+            digest = hashlib.sha256(",".join(f"{c.id}:{c.version}" for c in moved).encode()).hexdigest()[:16]
+            recipient = Recipient.user(to)
+            message = OutboundMessage(
+                recipient, message_payload(text=text), f"customers-reassign:{from_}:{to}:{digest}"
+            )
+            uow.outbox.add(message, channel=kesu.dispatcher.channel_for(recipient), now=at)
+            uow.commit()
+        typer.echo(f"已将 {org.name_of(from_)}({from_})的 {len(moved)} 个客户交给 {org.name_of(to)}({to}):{names}")
+        typer.echo(f"已通知 {org.name_of(to)}(消息在发件箱中,由发送程序投递)。")
 
 
 def cli() -> None:

@@ -18,11 +18,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot import feishu, wecom
 from bot.actions import analysis as analysis_actions
 from bot.actions import approval as approval_actions
+from bot.actions import campaign as campaign_actions
 from bot.actions import complaint as complaint_actions
 from bot.actions import eightd as eightd_actions
 from bot.actions import nag as nag_actions
 from bot.actions import orders as order_actions
 from bot.actions import returns as return_actions
+from bot.actions import visits as visit_actions
 from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
@@ -30,6 +32,7 @@ from bot.dispatch.outbound import OutboxDispatcher
 from bot.intake import Gate, GroupIntake
 from bot.intents import (
     chitchat,
+    customer_info,
     log_complaint,
     monthly_summary,
     my_tasks,
@@ -37,6 +40,7 @@ from bot.intents import (
     photo,
     query_status,
     request_return,
+    visits,
 )
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
@@ -63,9 +67,11 @@ def intents() -> IntentRouter:
         query_status,
         my_tasks,
         monthly_summary,
+        visits,
         photo,
         request_return,
         order_review,
+        customer_info,
         chitchat,
     ):
         router.include(module.router)
@@ -83,6 +89,8 @@ def actions() -> ActionRouter:
         nag_actions,
         eightd_actions,
         analysis_actions,
+        visit_actions,
+        campaign_actions,
     ):
         router.include(module.router)
     return router
@@ -168,6 +176,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         tz=config.timezone,
         chains=config.approvals,
         reminders=config.reminders,
+        confidential_roles=config.confidential_roles,
     )
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from core.analysis import AnalysisState, ReturnAnalysis
 from core.approval import CHAIN_LABELS, Approval, ApprovalState, waiting_for
+from core.campaign import Campaign
 from core.clocks import CLOCK_LABELS, Calendar, ClockName
 from core.complaint import OPEN_STATES, Complaint
 from core.eightd import EightD, EightDState
@@ -26,6 +27,7 @@ from core.messages import RecipientKind
 from core.org import Org, Role
 from core.returns import ReturnRequest, ReturnState
 from core.routing import department_people, route
+from core.visits import Visit
 
 DEPT_HEAD = "dept_head"  # escalation level: the owners' department heads (or managers)
 
@@ -332,3 +334,33 @@ def analysis_watches(a: ReturnAnalysis, org: Org, acknowledged: frozenset[str] =
             acknowledged=key in acknowledged,
         )
     ]
+
+
+def visit_watches(v: Visit, org: Org, acknowledged: frozenset[str] = frozenset()) -> list[Watch]:
+    """Each unanswered question of a visit, owed by its owner within 5 working days (PROCEDURE §7)."""
+    if v.id is None:
+        return []
+    out = []
+    for i, q in enumerate(v.questions):
+        if q.answer:
+            continue
+        key = f"v{v.id}:q{i + 1}"
+        title = f"{v.label} 客户问题 {i + 1}「{q.text[:20]}」的答复"
+        out.append(Watch(key, title, v.visited_at, q.due_at, (q.owner,), "visit", acknowledged=key in acknowledged))
+    return out
+
+
+def campaign_watches(c: Campaign, org: Org, acknowledged: frozenset[str] = frozenset()) -> list[Watch]:
+    """Each sampled customer not yet surveyed, owed by its owner before the campaign closes."""
+    if c.id is None or c.state != "open":
+        return []
+    out = []
+    for i, s in enumerate(c.surveys):
+        if s.scores:
+            continue
+        key = f"sv{c.id}:c{i}"
+        title = f"{c.label}:{s.customer} 的调查"
+        out.append(
+            Watch(key, title, c.started_at, c.closes_at, (s.owner,), "campaign", acknowledged=key in acknowledged)
+        )
+    return out

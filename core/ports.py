@@ -10,11 +10,14 @@ from typing import Any, Protocol, Self, TypeVar
 from core.analysis import ReturnAnalysis
 from core.approval import Approval
 from core.audit import AuditEntry
+from core.campaign import Campaign
 from core.complaint import Complaint
+from core.customers import CustomerRecord, CustomerView
 from core.eightd import EightD
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.returns import ReturnRequest
+from core.visits import Visit
 
 T = TypeVar("T")
 
@@ -214,6 +217,42 @@ class Nags(Protocol):
         ...
 
 
+class Customers(Protocol):
+    """The customer archive (PROCEDURE §6) and the append-only log of who looked at it."""
+
+    def add(self, customer: CustomerRecord) -> CustomerRecord:
+        """Store a new customer (names are unique); returns it with its id."""
+        ...
+
+    def get(self, customer_id: int) -> CustomerRecord | None:
+        """A customer by id."""
+        ...
+
+    def by_name(self, name: str) -> CustomerRecord | None:
+        """The customer with this name or alias (case-insensitive), or None."""
+        ...
+
+    def save(self, customer: CustomerRecord, *, expected_version: int) -> None:
+        """Write ``customer`` if the stored version is still ``expected_version``; else raise ConcurrentUpdate."""
+        ...
+
+    def all(self) -> Sequence[CustomerRecord]:
+        """Every customer, by name."""
+        ...
+
+    def owned_by(self, person: str) -> Sequence[CustomerRecord]:
+        """The customers ``person`` keeps, by name."""
+        ...
+
+    def record_view(self, view: CustomerView) -> None:
+        """Log one look at an archive (never changed or removed)."""
+        ...
+
+    def views(self, customer_id: int) -> Sequence[CustomerView]:
+        """The looks at one customer's archive, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories: ``with uow: ...; uow.commit()``."""
 
@@ -230,6 +269,9 @@ class UnitOfWork(Protocol):
     nags: Nags
     eightds: Records[EightD]
     analyses: Records[ReturnAnalysis]
+    visits: Records[Visit]
+    campaigns: Records[Campaign]
+    customers: Customers
 
     def __enter__(self) -> Self: ...
 

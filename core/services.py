@@ -6,10 +6,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core import archive
 from core import complaint as c
 from core import problems as pt
 from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
+from core.campaign import CampaignSettings
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
 from core.errors import MissingFields, NotAllowed, NotFound, UnknownUser
 from core.nag import Reminders
@@ -31,6 +33,8 @@ class Policy:
     reminders: Reminders = field(default_factory=Reminders)
     repeat_window_days: int = 90  # a complaint like one in this window is a repeat (PROCEDURE §1.8)
     batch_return: int = 100  # a return of this many pieces or more is a batch return: it needs an analysis report
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # satisfaction surveys (PROCEDURE §5)
+    confidential_roles: frozenset[Role] = frozenset()  # may also see customers' contacts and credit (§6)
 
 
 def person(org: Org, user_id: str) -> Person:
@@ -133,6 +137,8 @@ def act(
         after = c.submit(
             filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks, problem=problem
         )
+        if after.details.customer:  # a customer not in the archive gets a provisional one, kept by the submitter
+            archive.ensure_customer(uow, name=after.details.customer, owner=actor.id, now=now)
     else:
         chosen = _problem(values, org) if action is c.Action.VALID else None
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)

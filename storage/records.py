@@ -21,11 +21,13 @@ from core.approval import (
     Verdict,
     Vote,
 )
+from core.campaign import Campaign, Survey
 from core.clocks import ClockPolicy, ClockUnit
 from core.eightd import EightD, EightDState, StepEntry
 from core.errors import ConcurrentUpdate
 from core.orders import Order, OrderState
 from core.returns import ReturnRequest, ReturnState
+from core.visits import Question, Visit
 from storage.tables import RecordRow
 
 
@@ -279,6 +281,120 @@ ANALYSES: Codec[ReturnAnalysis] = Codec(
     lambda a: a.state.value,
     lambda a: a.label,
     frozenset({"done"}),
+)
+# --- visits ------------------------------------------------------------------------------------------
+
+
+def visit_to_data(v: Visit) -> dict[str, Any]:
+    """Visit → JSON."""
+    return {
+        "customer": v.customer,
+        "by": v.by,
+        "visited_at": _dt(v.visited_at),
+        "created_at": _dt(v.visited_at),
+        "version": v.version,
+        "questions": [
+            {
+                "text": q.text,
+                "owner": q.owner,
+                "due_at": _dt(q.due_at),
+                "answer": q.answer,
+                "answered_by": q.answered_by,
+                "answered_at": _dt(q.answered_at),
+            }
+            for q in v.questions
+        ],
+    }
+
+
+def visit_from_data(record_id: int, d: dict[str, Any]) -> Visit:
+    """JSON → Visit."""
+    return Visit(
+        id=record_id,
+        customer=str(d["customer"]),
+        by=str(d["by"]),
+        visited_at=_req_dt(d["visited_at"]),
+        version=int(d["version"]),
+        questions=tuple(
+            Question(
+                text=q["text"],
+                owner=q["owner"],
+                due_at=_req_dt(q["due_at"]),
+                answer=q.get("answer"),
+                answered_by=q.get("answered_by"),
+                answered_at=_pdt(q.get("answered_at")),
+            )
+            for q in d.get("questions") or ()
+        ),
+    )
+
+
+VISITS: Codec[Visit] = Codec(
+    "visit", visit_to_data, visit_from_data, lambda v: v.state, lambda v: None, frozenset({"answered"})
+)
+# --- satisfaction campaigns ---------------------------------------------------------------------------
+
+
+def campaign_to_data(c: Campaign) -> dict[str, Any]:
+    """Campaign → JSON."""
+    return {
+        "name": c.name,
+        "started_at": _dt(c.started_at),
+        "created_at": _dt(c.started_at),
+        "closes_at": _dt(c.closes_at),
+        "percent": c.percent,
+        "seed": c.seed,
+        "population": c.population,
+        "items": list(c.items),
+        "target": c.target,
+        "surveys": [
+            {
+                "customer": s.customer,
+                "owner": s.owner,
+                "scores": [list(x) for x in s.scores],
+                "note": s.note,
+                "by": s.by,
+                "at": _dt(s.at),
+            }
+            for s in c.surveys
+        ],
+        "state": c.state,
+        "version": c.version,
+        "closed_at": _dt(c.closed_at),
+    }
+
+
+def campaign_from_data(record_id: int, d: dict[str, Any]) -> Campaign:
+    """JSON → Campaign."""
+    return Campaign(
+        id=record_id,
+        name=str(d["name"]),
+        started_at=_req_dt(d["started_at"]),
+        closes_at=_req_dt(d["closes_at"]),
+        percent=int(d["percent"]),
+        seed=int(d["seed"]),
+        population=int(d["population"]),
+        items=tuple(d["items"]),
+        target=int(d["target"]),
+        surveys=tuple(
+            Survey(
+                customer=s["customer"],
+                owner=s["owner"],
+                scores=tuple((str(i), str(lv)) for i, lv in s.get("scores") or ()),
+                note=s.get("note"),
+                by=s.get("by"),
+                at=_pdt(s.get("at")),
+            )
+            for s in d.get("surveys") or ()
+        ),
+        state=str(d["state"]),
+        version=int(d["version"]),
+        closed_at=_pdt(d.get("closed_at")),
+    )
+
+
+CAMPAIGNS: Codec[Campaign] = Codec(
+    "campaign", campaign_to_data, campaign_from_data, lambda c: c.state, lambda c: None, frozenset({"closed"})
 )
 APPROVALS: Codec[Approval] = Codec(
     "approval",

@@ -228,3 +228,32 @@ class JobRunRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     ran_at: datetime = _ts()
+
+
+class CustomerRow(SQLModel, table=True):
+    """A customer's archive (PROCEDURE §6); aliases, legal details, contacts and credit in ``data``."""
+
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    owner: str = Field(index=True, max_length=64)
+    key: bool = False
+    provisional: bool = False
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    version: int
+    data: dict[str, Any] = _json()
+
+
+class CustomerViewRow(SQLModel, table=True):
+    """Append-only log of every look at a customer's archive: who, when, confidential or not, allowed or not."""
+
+    __tablename__ = "customer_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    viewer: str = Field(max_length=64)
+    at: datetime = _ts()
+    confidential: bool
+    allowed: bool

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from core.analysis import ReturnAnalysis
 from core.approval import Approval
 from core.audit import AuditEntry
+from core.campaign import Campaign
 from core.complaint import OPEN_STATES, Complaint, State
 from core.eightd import EightD
 from core.errors import ConcurrentUpdate
@@ -28,6 +29,7 @@ from core.ports import (
     AuditLog,
     ComplaintRepository,
     Counters,
+    Customers,
     Inbox,
     MediaStore,
     Nags,
@@ -36,8 +38,10 @@ from core.ports import (
     Records,
 )
 from core.returns import ReturnRequest
+from core.visits import Visit
+from storage.customers import SqlCustomers
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import ANALYSES, APPROVALS, EIGHTDS, ORDERS, RETURNS, SqlRecords
+from storage.records import ANALYSES, APPROVALS, CAMPAIGNS, EIGHTDS, ORDERS, RETURNS, VISITS, SqlRecords
 from storage.tables import (
     AuditRow,
     CardCopyRow,
@@ -482,13 +486,23 @@ class SqlNags:
 
     def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
         table = NagAckRow.__table__  # type: ignore[attr-defined]
-        stmt = _upsert(self.session)(table).values(key=key, by=by, at=at).on_conflict_do_nothing(index_elements=["key"])
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(key=key, by=by, at=at)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.key)
+        )
+        return self.session.execute(stmt).scalar_one_or_none() is not None  # rowcount is -1 on psycopg
 
     def claim(self, job: str, *, at: datetime) -> bool:
         table = JobRunRow.__table__  # type: ignore[attr-defined]
-        stmt = _upsert(self.session)(table).values(key=job, ran_at=at).on_conflict_do_nothing(index_elements=["key"])
-        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+        stmt = (
+            _upsert(self.session)(table)
+            .values(key=job, ran_at=at)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.key)
+        )
+        return self.session.execute(stmt).scalar_one_or_none() is not None
 
 
 class SqlUnitOfWork:
@@ -537,6 +551,9 @@ class SqlUnitOfWork:
         self.nags: Nags = SqlNags(self.session)
         self.eightds: Records[EightD] = SqlRecords(self.session, EIGHTDS)
         self.analyses: Records[ReturnAnalysis] = SqlRecords(self.session, ANALYSES)
+        self.visits: Records[Visit] = SqlRecords(self.session, VISITS)
+        self.campaigns: Records[Campaign] = SqlRecords(self.session, CAMPAIGNS)
+        self.customers: Customers = SqlCustomers(self.session)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

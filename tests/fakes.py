@@ -19,16 +19,30 @@ from zoneinfo import ZoneInfo
 from core.analysis import ReturnAnalysis
 from core.approval import Approval, ApprovalState
 from core.audit import AuditEntry
+from core.campaign import Campaign
 from core.clocks import DEFAULT_CLOCKS, WeekdayCalendar
 from core.complaint import OPEN_STATES, Complaint, State
+from core.customers import CustomerRecord, CustomerView
 from core.eightd import EightD
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
-from core.ports import AuditLog, ComplaintRepository, Counters, Inbox, MediaStore, Nags, Outbox, PlatformState, Records
+from core.ports import (
+    AuditLog,
+    ComplaintRepository,
+    Counters,
+    Customers,
+    Inbox,
+    MediaStore,
+    Nags,
+    Outbox,
+    PlatformState,
+    Records,
+)
 from core.returns import ReturnRequest
 from core.services import Policy
+from core.visits import Visit
 
 
 class _Record(Protocol):
@@ -92,7 +106,12 @@ class FakeStore:
     orders: dict[int, Order] = field(default_factory=dict)
     eightds: dict[int, EightD] = field(default_factory=dict)
     analyses: dict[int, ReturnAnalysis] = field(default_factory=dict)
+    visits: dict[int, Visit] = field(default_factory=dict)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)
     record_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    customers: dict[int, CustomerRecord] = field(default_factory=dict)
+    customer_views: list[CustomerView] = field(default_factory=list)
+    customer_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
 class FakeComplaints:
@@ -425,6 +444,63 @@ class FakeRecords(Generic[R]):
         self.writes.clear()
 
 
+class FakeCustomers:
+    """The customer archive and its view log: reads see this unit's pending writes over the committed ones."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.writes: dict[int, CustomerRecord] = {}
+        self.new_views: list[CustomerView] = []
+
+    def _all(self) -> dict[int, CustomerRecord]:
+        return self._store.customers | self.writes
+
+    def add(self, customer: CustomerRecord) -> CustomerRecord:
+        if any(c.name == customer.name for c in self._all().values()):
+            raise ValueError(f"customer {customer.name!r} exists")  # the unique constraint
+        stored = replace(customer, id=next(self._store.customer_ids))
+        assert stored.id is not None
+        self.writes[stored.id] = stored
+        return stored
+
+    def get(self, customer_id: int) -> CustomerRecord | None:
+        return self._all().get(customer_id)
+
+    def by_name(self, name: str) -> CustomerRecord | None:
+        found = self.all()
+        exact = next((c for c in found if c.name.casefold() == name.strip().casefold()), None)
+        return exact or next((c for c in found if c.named(name)), None)
+
+    def save(self, customer: CustomerRecord, *, expected_version: int) -> None:
+        assert customer.id is not None
+        current = self.get(customer.id)
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdate(f"customer {customer.id} is not at version {expected_version}")
+        self.writes[customer.id] = customer
+
+    def all(self) -> Sequence[CustomerRecord]:
+        return sorted(self._all().values(), key=lambda c: c.name)
+
+    def owned_by(self, person: str) -> Sequence[CustomerRecord]:
+        return [c for c in self.all() if c.owner == person]
+
+    def record_view(self, view: CustomerView) -> None:
+        self.new_views.append(view)
+
+    def views(self, customer_id: int) -> Sequence[CustomerView]:
+        return [v for v in [*self._store.customer_views, *self.new_views] if v.customer_id == customer_id]
+
+    def commit(self) -> None:
+        self._store.customers.update(self.writes)
+        self._store.customer_views.extend(self.new_views)
+        self.writes.clear()
+        self.new_views.clear()
+
+    def rollback(self) -> None:
+        self.writes.clear()
+        self.new_views.clear()
+
+
 class FakePlatformState:
     """Tokens and card copies (committed at once: adapters use short units of their own)."""
 
@@ -500,6 +576,12 @@ class FakeUnitOfWork:
         self.fake_analyses: FakeRecords[ReturnAnalysis] = FakeRecords(
             self.store.analyses, self.store.record_ids, lambda a: a.state.value == "done"
         )
+        self.fake_visits: FakeRecords[Visit] = FakeRecords(
+            self.store.visits, self.store.record_ids, lambda v: v.answered
+        )
+        self.fake_campaigns: FakeRecords[Campaign] = FakeRecords(
+            self.store.campaigns, self.store.record_ids, lambda c: c.state == "closed"
+        )
         self.complaints: ComplaintRepository = self.fake_complaints
         self.audit: AuditLog = self.fake_audit
         self.counters: Counters = self.fake_counters
@@ -513,6 +595,10 @@ class FakeUnitOfWork:
         self.nags: Nags = FakeNags()
         self.eightds: Records[EightD] = self.fake_eightds
         self.analyses: Records[ReturnAnalysis] = self.fake_analyses
+        self.visits: Records[Visit] = self.fake_visits
+        self.campaigns: Records[Campaign] = self.fake_campaigns
+        self.fake_customers = FakeCustomers(self.store)
+        self.customers: Customers = self.fake_customers
         self.commits = 0
 
     def _parts(self) -> tuple[Any, ...]:
@@ -528,6 +614,9 @@ class FakeUnitOfWork:
             self.fake_orders,
             self.fake_eightds,
             self.fake_analyses,
+            self.fake_visits,
+            self.fake_campaigns,
+            self.fake_customers,
         )
 
     def __enter__(self) -> Self:

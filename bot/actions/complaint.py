@@ -6,8 +6,8 @@ from bot.actions.eightd import open_for_repeat
 from bot.cards.complaint import action_card, parse_card_id, step_notice
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import send_cards
+from core import archive, return_flow, services
 from core import complaint as c
-from core import return_flow, services
 from core.errors import MissingFields, NotAllowed
 from core.messages import Recipient
 from core.routing import route
@@ -39,6 +39,22 @@ def on_complaint_card(ctx: Context) -> None:
     )
     notify_step(ctx, before, after)
     open_for_repeat(ctx, after)
+    if action is c.Action.CONFIRM:
+        _tell_new_customer(ctx, after)
+
+
+def _tell_new_customer(ctx: Context, form: c.Complaint) -> None:
+    """The submit opened a provisional archive (``services.act``): its owner is asked to complete it."""
+    record = ctx.uow.customers.by_name(form.details.customer or "")
+    if not (record and record.provisional and record.version == 1 and record.created_at == ctx.now):
+        return
+    text = archive.new_customer_text(record.name)
+    owner = Recipient.user(record.owner)
+    for to, payload in ctx.outgoing:  # one message per person per tap: add it to the owner's notice
+        if to == owner and payload.get("text"):
+            payload["text"] = f"{payload['text']}\n{text}"
+            return
+    ctx.send(owner, text=text)
 
 
 def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:

@@ -12,10 +12,12 @@ from core.nag import (
     Watch,
     analysis_watches,
     approval_watches,
+    campaign_watches,
     complaint_watches,
     eightd_watches,
     escalation_people,
     return_watches,
+    visit_watches,
 )
 
 router = ActionRouter()
@@ -41,6 +43,12 @@ def _watch(ctx: Context, key: str) -> Watch | None:
     elif kind == "e":
         eightd = ctx.uow.eightds.get(number)
         found = eightd_watches(eightd, ctx.org) if eightd else []
+    elif kind == "v":
+        visit = ctx.uow.visits.get(number)
+        found = visit_watches(visit, ctx.org) if visit else []
+    elif kind == "sv":
+        campaign = ctx.uow.campaigns.get(number)
+        found = campaign_watches(campaign, ctx.org) if campaign else []
     elif kind == "ra":
         analysis = ctx.uow.analyses.get(number)
         found = analysis_watches(analysis, ctx.org) if analysis else []

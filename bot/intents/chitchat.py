@@ -16,34 +16,11 @@ HELP = (
     "· 我的待办:待办\n"
     "· 申请退货:申请退货 KS-202611-0001 200个\n"
     "· 合同评审:合同评审 美的 P40 5000个 12月20日交货 要求RoHS\n"
+    "· 拜访记录:拜访明辉电子,客户提出:1.交期太长 2.包装要改进\n"
     "· 月报(品质部和管理层):上个月客诉月报 / 10月客诉统计\n"
     "· 取消草稿:取消\n"
     "卡片上的按钮一点即可处理。"
 )
-
-COMING = {
-    "record_visit": "拜访记录",
-}
-SLOT_LABELS = {
-    "complaint_no": "客诉单",
-    "customer": "客户",
-    "product": "产品",
-    "quantity": "数量",
-    "order_no": "订单",
-    "month": "月份",
-}
-
-
-def _coming(name: str) -> None:
-    @router.intent(name)
-    def handler(ctx: Context, understood: Understood) -> None:
-        said = "、".join(f"{SLOT_LABELS[k]} {v}" for k, v in understood.slots.items() if k in SLOT_LABELS)
-        heard = f"({said})" if said else ""
-        ctx.reply(f"已识别为{COMING[name]}{heard}。这个功能即将上线,请先按原流程处理。")
-
-
-for _name in COMING:
-    _coming(_name)
 
 
 @router.intent("help")

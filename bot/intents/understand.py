@@ -111,6 +111,8 @@ RETURN = re.compile(
     r"\breturn\b|send back|退给我们)",
     re.IGNORECASE,
 )
+CUSTOMER_INFO = re.compile(r"(联系人|联系方式|客户资料|客户档案|电话)")
+ARCHIVE_WORDS = re.compile(r"(客户资料|客户档案)")
 VISIT = re.compile(r"(拜访|走访|回访|visit|上门|去了一?趟|跑了一?趟|见了.{0,6}客户|登门|拜会)", re.IGNORECASE)
 COMPLAINT = re.compile(
     r"(投诉|客诉|抱怨|反馈|反映|客户说|complain|complaint|quality issue|品质问题|质量问题|品质异常|质量异常|不良)",
@@ -528,6 +530,7 @@ class Parser:
             "request_return": ("complaint_no", "customer", "product", "quantity", "order_no"),
             "log_complaint": ("customer", "product", "quantity", "order_no"),
             "record_visit": ("customer",),
+            "customer_info": ("customer",),
         }.get(intent, ())
         slots = {k: found[k] for k in keep if k in found}
         if intent == "monthly_summary":
@@ -585,6 +588,15 @@ class Parser:
         complaint = bool(COMPLAINT.search(t))
         defect = bool(DEFECT.search(t))
         goods = ("product" in found and "_product_is_noun" not in found) or "quantity" in found
+        if (
+            CUSTOMER_INFO.search(t)
+            and not has_number
+            and not complaint
+            and not defect
+            and not goods
+            and ("customer" in found or ARCHIVE_WORDS.search(t))
+        ):
+            return "customer_info"  # 明辉电子的联系人, 客户资料 明辉电子 (PROCEDURE §6)
         if TASKS.search(t) and not has_number and not (defect and goods):
             return "my_tasks"
         if VISIT.search(t) and not has_number and not (complaint and goods):

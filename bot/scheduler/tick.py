@@ -7,18 +7,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.cards import campaign as campaign_cards
 from bot.cards.nag import nudge_card
 from bot.dispatch.inbound import ChannelFor, Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.protocol import message_payload
 from bot.reports import monthly as monthly_report
+from core import campaign as cp
+from core.campaign import Campaign
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
-from core.nag import analysis_watches, approval_watches, complaint_watches, due_nudge, eightd_watches, return_watches
+from core.nag import (
+    analysis_watches,
+    approval_watches,
+    campaign_watches,
+    complaint_watches,
+    due_nudge,
+    eightd_watches,
+    return_watches,
+    visit_watches,
+)
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
+from core.services import Policy
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,6 +53,7 @@ class Scheduler:
         self.dispatcher.process_pending(now=now)
         self.nag(now=now)
         self.monthly_report(now=now)
+        self.campaigns(now=now)
         self.digest(now=now)
         return self.outbox.drain(now=now)
 
@@ -58,6 +73,8 @@ class Scheduler:
             watches += [w for r in uow.returns.open() for w in return_watches(r, self.org, acknowledged)]
             watches += [w for e in uow.eightds.open() for w in eightd_watches(e, self.org, acknowledged)]
             watches += [w for a in uow.analyses.open() for w in analysis_watches(a, self.org, acknowledged)]
+            watches += [w for v in uow.visits.open() for w in visit_watches(v, self.org, acknowledged)]
+            watches += [w for c in uow.campaigns.open() for w in campaign_watches(c, self.org, acknowledged)]
             for watch in watches:
                 nudge = due_nudge(
                     watch,
@@ -111,6 +128,22 @@ class Scheduler:
             uow.commit()
         return month
 
+    def campaigns(self, *, now: datetime) -> None:
+        """Satisfaction campaigns: one starts on the configured days (claimed once per month), and each open
+        one closes at its end with its results to management."""
+        settings = self.dispatcher.policy.campaigns
+        local = now.astimezone(self.dispatcher.policy.tz)
+        if local.month in settings.months and (local.day, local.time()) >= (settings.day, time(9, 0)):
+            with self.uow() as uow:
+                if uow.nags.claim(f"campaign:{local:%Y-%m}", at=now):
+                    start_campaign(uow, self.org, self.dispatcher.policy, self.channel_for, now=now)
+                    uow.commit()
+        with self.uow() as uow:
+            for campaign in uow.campaigns.open():
+                if now >= campaign.closes_at:
+                    close_campaign(uow, self.org, campaign, self.channel_for, now=now)
+            uow.commit()
+
     def digest(self, *, now: datetime) -> bool:
         """On working days at the configured time, the day's digest to the QA group: new forms, due today,
         overdue, awaiting verification. Claimed in the database, so it goes out once a day."""
@@ -145,3 +178,68 @@ class Scheduler:
                 uow.outbox.add(msg, channel=self.channel_for(to), now=now)
             uow.commit()
         return True
+
+
+def _half(now: datetime, tz: ZoneInfo) -> str:
+    local = now.astimezone(tz)
+    return f"{local.year} {'上半年' if local.month <= 6 else '下半年'}"
+
+
+def start_campaign(
+    uow: UnitOfWork,
+    org: Org,
+    policy: Policy,
+    channel_for: ChannelFor,
+    *,
+    now: datetime,
+    percent: int | None = None,
+    seed: int | None = None,
+) -> Campaign:
+    """Sample the active (not provisional) customers of the archive and send each owner a survey card per
+    customer. The seed is kept on the campaign for auditors (by default, from the start time)."""
+    settings = policy.campaigns
+    active = [(c.name, c.owner) for c in uow.customers.all() if not c.provisional]
+    campaign = uow.campaigns.add(
+        cp.start(
+            active,
+            name=_half(now, policy.tz),
+            percent=percent or settings.percent,
+            seed=seed if seed is not None else int(now.timestamp()),
+            items=settings.items,
+            target=settings.target,
+            now=now,
+            closes_at=now + timedelta(days=settings.days_open),
+        )
+    )
+    for i, survey in enumerate(campaign.surveys):
+        to = Recipient.user(survey.owner)
+        card = campaign_cards.survey_card(campaign, i, policy.tz)
+        msg = OutboundMessage(to, message_payload(card=card), f"campaign:{campaign.id}:c{i}:start")
+        uow.outbox.add(msg, channel=channel_for(to), now=now)
+    return campaign
+
+
+def close_campaign(
+    uow: UnitOfWork, org: Org, campaign: Campaign, channel_for: ChannelFor, *, now: datetime
+) -> Campaign:
+    """Close it: results (with the change from the last campaign) to the mgmt group or the gm; every item below
+    target to QA, to be handled as customer feedback."""
+    closed = cp.close(campaign, now=now)
+    uow.campaigns.save(closed, expected_version=campaign.version)
+    earlier = [c for c in uow.campaigns.since(campaign.started_at - timedelta(days=400)) if c.id != campaign.id]
+    previous = max((c for c in earlier if c.state == "closed"), key=lambda c: c.started_at, default=None)
+    chat = org.chat_for(ChatPurpose.MGMT)
+    targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in org.with_role(Role.GM)]
+    text = cp.results_text(closed, previous)
+    for to in targets:
+        msg = OutboundMessage(to, message_payload(text=text), f"campaign:{campaign.id}:results:{to.id}")
+        uow.outbox.add(msg, channel=channel_for(to), now=now)
+    qa_chat = org.chat_for(ChatPurpose.QA)
+    qa = [Recipient.chat(qa_chat.id)] if qa_chat else [Recipient.user(p.id) for p in org.with_role(Role.QA)]
+    for item, value in closed.below_target():
+        note = f"📋 {closed.label}:「{item}」满意度 {value:.0f},低于目标 {closed.target}。"
+        note += "请作为客户反馈处理,制定纠正措施。"
+        for to in qa:
+            msg = OutboundMessage(to, message_payload(text=note), f"campaign:{campaign.id}:below:{item}:{to.id}")
+            uow.outbox.add(msg, channel=channel_for(to), now=now)
+    return closed

@@ -125,10 +125,10 @@ def test_my_tasks_lists_what_waits_for_me_with_due_times(db_url: str) -> None:
     assert only(bot.say("rd1", "待办", now="2026-11-26T10:00"), user="rd1")["text"] == "您目前没有待办。"
 
 
-def test_requests_for_features_still_to_come_say_what_was_understood(db_url: str) -> None:
+def test_a_visit_without_questions_is_recorded_and_says_how_to_add_them(db_url: str) -> None:
     bot = LocalChat(db_url)
     reply = only(bot.say("sales1", "昨天拜访了明辉电子,记录一下", now="2026-11-23T09:00"), user="sales1")["text"]
-    assert reply.startswith("已识别为拜访记录") and "明辉电子" in reply
+    assert reply.startswith("已记录拜访 #1 明辉电子") and "客户提出:1." in reply
 
 
 def test_a_customer_named_on_an_earlier_form_is_recognised_later(db_url: str) -> None:

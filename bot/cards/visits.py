@@ -1,0 +1,45 @@
+"""The card of one question from a customer visit: what was asked, by whom, by when to answer."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from bot.protocol import Button, Card, CardField, Input
+from core.org import Org
+from core.visits import Visit
+
+CARD_ID = re.compile(r"^v(\d+)q(\d+)s(\d+)$")
+
+
+def card_id(visit: Visit, index: int) -> str:
+    """v<visit>q<question>s<version>."""
+    return f"v{visit.id}q{index}s{visit.version}"
+
+
+def parse_card_id(value: str) -> tuple[int, int, int] | None:
+    """(visit id, question index, version), or None."""
+    m = CARD_ID.match(value.strip())
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def question_card(visit: Visit, index: int, org: Org, tz: ZoneInfo) -> Card:
+    """For the question's owner: answer within 5 working days."""
+    q = visit.questions[index]
+    fields = (
+        CardField("客户", visit.customer),
+        CardField("拜访", f"{org.name_of(visit.by)} {visit.visited_at.astimezone(tz):%m-%d}"),
+        CardField("问题", q.text),
+        CardField("答复截止", f"{q.due_at.astimezone(tz):%m-%d %H:%M}"),
+    )
+    if q.answer:
+        return Card(
+            card_id(visit, index), f"{visit.label} 问题 {index + 1}(已答复)", (*fields, CardField("答复", q.answer))
+        )
+    return Card(
+        card_id(visit, index),
+        f"{visit.label} 客户问题 {index + 1}",
+        fields,
+        actions=(Button("answer", "提交答复"),),
+        inputs=(Input("answer", "答复", required=True),),
+    )

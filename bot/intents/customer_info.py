@@ -1,0 +1,51 @@
+"""``customer_info``: 明辉电子的联系人 / 客户资料 明辉电子 — the archive card; contacts and credit only for those
+allowed (owner, owner's manager, gm, granted roles) and only in a private chat. Every look is logged."""
+
+from __future__ import annotations
+
+import re
+
+from bot.cards.customers import customer_card
+from bot.context import Context, IntentRouter, Understood
+from core import archive, services
+from core.customers import REFUSED
+from core.messages import Recipient
+
+router = IntentRouter()
+
+ASKS_CONTACTS = re.compile(r"(联系人|联系方式|电话|手机|邮箱|信用)")
+NOT_NAME = re.compile(
+    r"(客户资料|客户档案|的?联系人|的?联系方式|的?电话(?:号码)?|查一?下|查询|查看|看看|[\s::??。!!]+)"
+)
+
+
+@router.intent("customer_info")
+def customer_info(ctx: Context, understood: Understood) -> None:
+    """Reply with the archive card; a confidential answer asked in a group goes to the asker privately."""
+    me = services.person(ctx.org, ctx.event.user)
+    text = ctx.event.text or ""
+    name = str(understood.slots.get("customer") or understood.entities.get("customer") or NOT_NAME.sub("", text))
+    if not name:
+        ctx.reply("请告诉我客户名称,例如:客户资料 明辉电子")
+        return
+    asked = bool(ASKS_CONTACTS.search(text))
+    found = archive.look_up(
+        ctx.uow,
+        org=ctx.org,
+        viewer=me,
+        name=name,
+        asked=asked,
+        granted_roles=ctx.policy.confidential_roles,
+        now=ctx.now,
+    )
+    card = customer_card(found.record, ctx.org, confidential=found.confidential and not found.refused)
+    in_group = ctx.event.chat is not None
+    if not in_group:
+        ctx.reply(REFUSED if found.refused else None, card=card)
+        return
+    if not found.confidential:
+        ctx.reply(card=card)
+        return
+    # Contacts never appear in a group chat: the asker gets the answer privately.
+    ctx.send(Recipient.user(me.id), text=REFUSED if found.refused else None, card=card)
+    ctx.reply(f"{me.name},客户资料已私信回复您。")

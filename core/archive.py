@@ -1,0 +1,213 @@
+"""Use cases of the customer archive: import and export rows, hand customers over, look one up (every look
+logged), and open a provisional archive for a customer first named on a complaint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import zip_longest
+
+from core.audit import AuditEntry
+from core.customers import (
+    EMAIL,
+    Contact,
+    CustomerRecord,
+    CustomerView,
+    can_see_confidential,
+    provisional,
+    public_view,
+    reassigned,
+)
+from core.errors import NotAllowed, NotFound
+from core.org import Org, Person, Role
+from core.ports import UnitOfWork
+
+AUDIT_ENTITY = "customer"
+
+# The import/export file's columns: (key, Chinese header, English header), in file order.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("name", "名称", "name"),
+    ("aliases", "别名", "aliases"),
+    ("owner", "负责业务员", "owner"),
+    ("key", "重点客户", "key"),
+    ("legal_name", "法定名称", "legal_name"),
+    ("tax_id", "税号", "tax_id"),
+    ("address", "地址", "address"),
+    ("contact", "联系人", "contact"),
+    ("phone", "电话", "phone"),
+    ("email", "邮箱", "email"),
+    ("title", "职务", "title"),
+    ("credit_note", "信用", "credit_note"),
+)
+HEADER_KEYS = {h.casefold(): key for key, zh, en in COLUMNS for h in (zh, en)}
+LIST_SEPARATOR = re.compile(r"[、;;]")
+YES, NO = ("是", "y", "yes", "true", "1"), ("否", "", "n", "no", "false", "0")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in LIST_SEPARATOR.split(value)]
+
+
+def _row_to_record(values: Mapping[str, str], now: datetime) -> tuple[CustomerRecord | None, list[str]]:
+    """One file row as a record, or its problems (Chinese)."""
+    problems: list[str] = []
+    v = {key: (values.get(key) or "").strip() for key, _, _ in COLUMNS}
+    if not v["name"]:
+        problems.append("缺少名称")
+    key = v["key"].casefold()
+    if key not in YES and key not in NO:
+        problems.append(f"重点客户应填“是”或“否”,而不是“{v['key']}”")
+    contacts: list[Contact] = []
+    for name, phone, email, title in zip_longest(*(_split(v[k]) for k in ("contact", "phone", "email", "title"))):
+        if email and not EMAIL.match(email):
+            problems.append(f"邮箱格式不对:{email}")
+        if name or phone or email or title:
+            contacts.append(Contact(name or "", phone or "", email or "", title or ""))
+    if problems:
+        return None, problems
+    record = CustomerRecord(
+        id=None,
+        name=v["name"],
+        owner=v["owner"],
+        created_at=now,
+        updated_at=now,
+        aliases=tuple(a for a in _split(v["aliases"]) if a),
+        legal_name=v["legal_name"],
+        tax_id=v["tax_id"],
+        address=v["address"],
+        contacts=tuple(contacts),
+        credit_note=v["credit_note"],
+        key=key in YES,
+    )
+    return record, []
+
+
+def check_rows(
+    rows: Sequence[tuple[int, Mapping[str, str]]], *, org: Org, now: datetime
+) -> tuple[list[CustomerRecord], list[str]]:
+    """Validate every row of an import (row numbers as in the spreadsheet); records only when no row is bad,
+    else the problems, one line per bad row: "第 N 行:…"."""
+    records: list[CustomerRecord] = []
+    report: list[str] = []
+    first: dict[str, int] = {}
+    for number, values in rows:
+        record, problems = _row_to_record(values, now)
+        owner = (values.get("owner") or "").strip()
+        if not owner:
+            problems.append("缺少负责业务员")
+        elif org.person(owner) is None:
+            problems.append(f"负责业务员“{owner}”不在人员名单里")
+        name = (values.get("name") or "").strip().casefold()
+        if name and name in first:
+            problems.append(f"名称与第 {first[name]} 行重复")
+        elif name:
+            first[name] = number
+        if problems:
+            report.append(f"第 {number} 行:" + ";".join(problems))
+        elif record is not None:
+            records.append(record)
+    return ([] if report else records), report
+
+
+def import_records(uow: UnitOfWork, records: Iterable[CustomerRecord], *, actor: str, now: datetime) -> tuple[int, int]:
+    """Upsert by name: a new customer is added, an existing one updated (version + 1). Returns (added, updated)."""
+    added = updated = 0
+    for record in records:
+        old = uow.customers.by_name(record.name)
+        if old is not None and old.name.casefold() == record.name.casefold():
+            new = replace(record, id=old.id, name=old.name, created_at=old.created_at, version=old.version + 1)
+            uow.customers.save(new, expected_version=old.version)
+            updated += 1
+            _audit(uow, new, "import_update", actor, now, {"owner": old.owner}, {"owner": new.owner})
+        else:
+            new = uow.customers.add(record)
+            added += 1
+            _audit(uow, new, "import_add", actor, now, {}, {"owner": new.owner})
+    return added, updated
+
+
+def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, now: datetime) -> list[CustomerRecord]:
+    """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves); returns them."""
+    if org.person(to) is None:
+        raise NotFound(f"没有人员“{to}”。")
+    if from_ == to:
+        raise NotAllowed("交接双方不能是同一个人。")
+    moved = []
+    for customer in uow.customers.owned_by(from_):
+        new = reassigned(customer, to=to, now=now)
+        uow.customers.save(new, expected_version=customer.version)
+        _audit(uow, new, "reassign", "admin", now, {"owner": from_}, {"owner": to})
+        moved.append(new)
+    return moved
+
+
+@dataclass(frozen=True)
+class LookUp:
+    """What a person may be shown of a customer: the record (public view unless allowed) and whether the
+    confidential fields were asked for and refused."""
+
+    record: CustomerRecord
+    confidential: bool
+    refused: bool
+
+
+def look_up(
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    viewer: Person,
+    name: str,
+    asked: bool,
+    granted_roles: Iterable[Role | str],
+    now: datetime,
+) -> LookUp:
+    """Find a customer and decide what ``viewer`` sees: the whole archive when allowed, else the public view —
+    a refusal when the contacts were ``asked`` for. The look is logged (confidential or not, allowed or not)."""
+    customer = uow.customers.by_name(name)
+    if customer is None or customer.id is None:
+        raise NotFound(f"客户档案里没有“{name}”。")
+    may = can_see_confidential(customer, viewer, org, granted_roles)
+    confidential = asked or may
+    allowed = may or not asked
+    uow.customers.record_view(CustomerView(customer.id, viewer.id, now, confidential, allowed))
+    shown = customer if may else public_view(customer)
+    return LookUp(shown, confidential, refused=not allowed)
+
+
+def ensure_customer(uow: UnitOfWork, *, name: str, owner: str, now: datetime) -> CustomerRecord | None:
+    """A provisional archive, kept by ``owner``, for a customer not in the archive (by name or alias);
+    None when the customer is known."""
+    if not name.strip() or uow.customers.by_name(name) is not None:
+        return None
+    created = uow.customers.add(provisional(name, owner=owner, now=now))
+    _audit(uow, created, "provisional", owner, now, {}, {"owner": owner})
+    return created
+
+
+def new_customer_text(name: str) -> str:
+    """What the owner of a new provisional archive is told."""
+    return f"新客户「{name}」已建临时档案,请补充资料(客户资料 {name})。"
+
+
+def _audit(
+    uow: UnitOfWork,
+    customer: CustomerRecord,
+    action: str,
+    actor: str,
+    now: datetime,
+    before: dict[str, object],
+    after: dict[str, object],
+) -> None:
+    uow.audit.append(
+        AuditEntry(
+            entity=AUDIT_ENTITY,
+            entity_id=customer.name,  # names are unique and never change
+            action=action,
+            actor=actor,
+            at=now,
+            before=dict(before),
+            after=dict(after),
+        )
+    )
