@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.calendar import ChinaCalendar, uncovered_years
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
+from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
@@ -91,6 +92,7 @@ class KesuConfig:
     approvals: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS), hash=False)
     reminders: Reminders = field(default_factory=Reminders)
     confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # [campaigns]
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
@@ -295,6 +297,15 @@ class _ArchiveSection(_Entry):
     confidential_roles: list[Role] = Field(default_factory=list)
 
 
+class _CampaignsSection(_Entry):
+    percent: Annotated[int, Field(strict=True, ge=1, le=100)] = 25
+    items: list[_Text] = Field(default_factory=lambda: list(DEFAULT_ITEMS))
+    target: Annotated[int, Field(strict=True, ge=40, le=100)] = 80
+    months: list[Annotated[int, Field(strict=True, ge=1, le=12)]] = Field(default_factory=lambda: [1, 7])
+    day: Annotated[int, Field(strict=True, ge=1, le=28)] = 15
+    days_open: Annotated[int, Field(strict=True, ge=1, le=90)] = 14
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -306,6 +317,7 @@ class _ConfigFile(_Entry):
     reminders: _RemindersSection = Field(default_factory=_RemindersSection)
     customers: list[_CustomerEntry] = Field(default_factory=list)
     customer_archive: _ArchiveSection = Field(default_factory=_ArchiveSection)
+    campaigns: _CampaignsSection = Field(default_factory=_CampaignsSection)
     products: list[_ProductEntry] = Field(default_factory=list)
     problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
@@ -331,6 +343,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("reminders",): _RemindersSection,
     ("customers",): _CustomerEntry,
     ("customer_archive",): _ArchiveSection,
+    ("campaigns",): _CampaignsSection,
     ("products",): _ProductEntry,
     ("problem_types",): _ProblemTypeEntry,
 }
@@ -644,6 +657,14 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         workdays=frozenset(raw.calendar.workdays),
         source=source,
         confidential_roles=frozenset(raw.customer_archive.confidential_roles),
+        campaigns=CampaignSettings(
+            percent=raw.campaigns.percent,
+            items=tuple(raw.campaigns.items) or DEFAULT_ITEMS,
+            target=raw.campaigns.target,
+            months=tuple(raw.campaigns.months),
+            day=raw.campaigns.day,
+            days_open=raw.campaigns.days_open,
+        ),
     )
 
 

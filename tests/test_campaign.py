@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError, load_config
 from core.campaign import Campaign, Survey, record, results_text, sample
 from core.errors import MissingFields, NotAllowed
 from core.org import Person, Role
@@ -42,3 +44,15 @@ def test_only_the_owner_records_answers_on_the_four_levels_and_the_index_follows
     assert c.below_target() == [("交货期", 50)]
     text = results_text(c, None)
     assert "满意度指数:70" in text and "交货期:50 ⚠️ 低于目标" in text and "种子 7" in text
+
+
+def test_campaign_settings_come_from_config(tmp_path: Path) -> None:
+    base = Path("kesu.example.toml").read_text(encoding="utf-8")
+    path = tmp_path / "kesu.toml"
+    path.write_text(base + '\n[campaigns]\npercent = 30\nitems = ["质量", "服务"]\nmonths = [3, 9]\n', encoding="utf-8")
+    settings = load_config(path).campaigns
+    assert (settings.percent, settings.items, settings.months, settings.day) == (30, ("质量", "服务"), (3, 9), 15)
+    path.write_text(base + "\n[campaigns]\npercent = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert any(p.startswith("campaigns.percent") for p in refused.value.problems)
