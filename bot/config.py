@@ -269,6 +269,7 @@ class _ApprovalsSection(_Entry):
     return_: _ChainEntry | None = Field(default=None, alias="return")
     replacement: _ChainEntry | None = None
     order_review: _ChainEntry | None = None
+    key_customer: _ChainEntry | None = None
 
 
 class _CalendarSection(_Entry):
@@ -538,7 +539,7 @@ def _cross_check(raw: _ConfigFile) -> list[str]:
                 "不能既是节假日又是调休工作日"
             )
 
-    for kind in ("return", "replacement", "order_review"):
+    for kind in ("return", "replacement", "order_review", "key_customer"):
         chain: _ChainEntry | None = getattr(raw.approvals, "return_" if kind == "return" else kind)
         for i, step in enumerate(chain.steps if chain else []):
             key = f"approvals.{kind}.steps[{i}]"

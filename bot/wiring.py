@@ -33,6 +33,7 @@ from bot.intake import Gate, GroupIntake
 from bot.intents import (
     chitchat,
     customer_info,
+    key_customer,
     log_complaint,
     monthly_summary,
     my_tasks,
@@ -68,6 +69,7 @@ def intents() -> IntentRouter:
         my_tasks,
         monthly_summary,
         visits,
+        key_customer,
         photo,
         request_return,
         order_review,

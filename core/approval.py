@@ -351,5 +351,11 @@ DEFAULT_CHAINS: dict[str, tuple[Step, ...]] = {
             quorum=None,
         ),
     ),
+    "key_customer": (Step("总经理批准", (_role("gm"),)),),  # PROCEDURE §7: approved by leadership
 }
-CHAIN_LABELS = {"return": "退货申请", "replacement": "补退货通知", "order_review": "合同评审"}
+CHAIN_LABELS = {
+    "return": "退货申请",
+    "replacement": "补退货通知",
+    "order_review": "合同评审",
+    "key_customer": "重点客户认定",
+}

@@ -113,6 +113,7 @@ RETURN = re.compile(
 )
 CUSTOMER_INFO = re.compile(r"(联系人|联系方式|客户资料|客户档案|电话)")
 ARCHIVE_WORDS = re.compile(r"(客户资料|客户档案)")
+KEY_CUSTOMER = re.compile(r"((申请|认定|提名|设为|列为|推荐).{0,8}重点客户|重点客户.{0,4}(申请|认定|提名))")
 VISIT = re.compile(r"(拜访|走访|回访|visit|上门|去了一?趟|跑了一?趟|见了.{0,6}客户|登门|拜会)", re.IGNORECASE)
 COMPLAINT = re.compile(
     r"(投诉|客诉|抱怨|反馈|反映|客户说|complain|complaint|quality issue|品质问题|质量问题|品质异常|质量异常|不良)",
@@ -531,6 +532,7 @@ class Parser:
             "log_complaint": ("customer", "product", "quantity", "order_no"),
             "record_visit": ("customer",),
             "customer_info": ("customer",),
+            "key_customer": ("customer",),
         }.get(intent, ())
         slots = {k: found[k] for k in keep if k in found}
         if intent == "monthly_summary":
@@ -588,6 +590,8 @@ class Parser:
         complaint = bool(COMPLAINT.search(t))
         defect = bool(DEFECT.search(t))
         goods = ("product" in found and "_product_is_noun" not in found) or "quantity" in found
+        if KEY_CUSTOMER.search(t) and not has_number and not complaint and not defect:
+            return "key_customer"  # 申请重点客户 明辉电子 (PROCEDURE §7: proposed, approved by leadership)
         if (
             CUSTOMER_INFO.search(t)
             and not has_number

@@ -1,0 +1,29 @@
+"""Key-customer designation (PROCEDURE §7): proposed in chat, approved by the gm through the approval engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.chat import LocalChat, card_of, only
+from tests.e2e.test_campaigns import _cli
+
+
+def test_a_key_customer_is_proposed_and_approved_by_the_gm(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("名称,负责业务员\n明辉电子,sales1\n", encoding="utf-8")
+    _cli(db_url, "customers", "import", str(path))
+    bot = LocalChat(db_url)
+    assert "业务部门" in only(bot.say("rd1", "申请重点客户 明辉电子", now="2026-11-23T09:00"), user="rd1")["text"]
+    assert "没有「华为」" in only(bot.say("sales1", "申请重点客户 华为", now="2026-11-23T09:00"), user="sales1")["text"]
+
+    out = bot.say("sales1", "申请重点客户 明辉电子", now="2026-11-23T09:00")
+    card = card_of(only(out, user="gm"))
+    assert card["title"].startswith("重点客户认定 明辉电子") and card["actions"][0]["id"] == "approve"
+    again = only(bot.say("sales2", "把明辉电子列为重点客户", now="2026-11-23T09:05"), user="sales2")
+    assert "审批中" in again["text"]
+
+    done = bot.click("gm", str(card["id"]), "approve", now="2026-11-23T10:00")
+    assert any("已认定为重点客户" in str(m.get("text")) for m in done if m["to"] == {"user": "sales1"})
+    assert "明辉电子" in _cli(db_url, "customers", "export") and ",是," in _cli(db_url, "customers", "export")
+    later = bot.say("sales1", "申请重点客户 明辉电子", now="2026-11-24T09:00")
+    assert "已经是重点客户" in only(later, user="sales1")["text"]
