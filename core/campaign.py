@@ -127,6 +127,12 @@ def results_text(campaign: Campaign, previous: Campaign | None) -> str:
         before = previous.item_index(item) if previous else None
         flag = " ⚠️ 低于目标" if now_x is not None and now_x < campaign.target else ""
         lines.append(f"· {item}:{pct(now_x)}" + (f"(上次 {pct(before)})" if previous else "") + flag)
+    answered_surveys = [s for s in campaign.surveys if s.scores]
+    if answered_surveys:
+        lines.append("各客户:" + "、".join(f"{s.customer} {pct(s.index)}" for s in answered_surveys))
+    missing = [s.customer for s in campaign.surveys if not s.scores]
+    if missing:
+        lines.append("未调查:" + "、".join(missing))
     return "\n".join(lines)
 
 

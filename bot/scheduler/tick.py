@@ -54,6 +54,7 @@ class Scheduler:
         self.nag(now=now)
         self.monthly_report(now=now)
         self.campaigns(now=now)
+        self.key_customer_report(now=now)
         self.digest(now=now)
         return self.outbox.drain(now=now)
 
@@ -143,6 +144,56 @@ class Scheduler:
                 if now >= campaign.closes_at:
                     close_campaign(uow, self.org, campaign, self.channel_for, now=now)
             uow.commit()
+
+    def key_customer_report(self, *, now: datetime) -> str | None:
+        """Every half year (from 1 January and 1 July, 09:00): the key-customer report of the half before to the
+        mgmt group — key customers and their complaints, new-customer development rate, and the share of
+        customers with no contact at all in the half (churn risk). Claimed once. Returns the half (2026H1)."""
+        if self.monthly is None:
+            return None
+        policy = self.dispatcher.policy
+        local = now.astimezone(policy.tz)
+        if local.month not in (1, 7) or (local.day, local.time()) < (1, time(9, 0)):
+            return None
+        year, half = (local.year - 1, 2) if local.month == 1 else (local.year, 1)
+        label = f"{year}H{half}"
+        first_month = 1 if half == 1 else 7
+        start = datetime(year, first_month, 1, tzinfo=policy.tz)
+        months = [f"{year}-{m:02d}" for m in range(first_month, first_month + 6)]
+        with self.uow() as uow:
+            if not uow.nags.claim(f"keyreport:{label}", at=now):
+                return None
+            complaints: dict[str, int] = {}
+            for month in months:
+                for line in self.monthly(month).by_customer:
+                    complaints[line.label] = complaints.get(line.label, 0) + line.count
+            customers = [c for c in uow.customers.all() if not c.provisional]
+            before = [c for c in customers if c.created_at < start]
+            new = [c for c in customers if c.created_at >= start]
+            contacted = set(complaints)
+            contacted |= {r.customer for r in uow.returns.since(start) if r.customer}
+            contacted |= {v.customer for v in uow.visits.since(start)}
+            contacted |= {o.customer for o in uow.orders.since(start)}
+            quiet = [c.name for c in before if c.name not in contacted]
+            keys = [c for c in customers if c.key]
+
+            def rate(part: int, whole: int) -> str:
+                return f"{part / whole:.0%}" if whole else "—"
+
+            lines = [f"⭐ {year} {'上' if half == 1 else '下'}半年重点客户报告", f"重点客户 {len(keys)} 家:"]
+            lines += [f"· {c.name}:客诉 {complaints.get(c.name, 0)} 件" for c in keys] or ["· (无)"]
+            lines.append(f"新客户开发率:{rate(len(new), len(before))}(新增 {len(new)} 家,期初 {len(before)} 家)")
+            lines.append(
+                f"无往来客户率(流失风险):{rate(len(quiet), len(before))}"
+                + (f":{'、'.join(quiet[:10])}" if quiet else "")
+            )
+            chat = self.org.chat_for(ChatPurpose.MGMT)
+            targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.GM)]
+            for to in targets:
+                msg = OutboundMessage(to, message_payload(text="\n".join(lines)), f"keyreport:{label}:{to.id}")
+                uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            uow.commit()
+        return label
 
     def digest(self, *, now: datetime) -> bool:
         """On working days at the configured time, the day's digest to the QA group: new forms, due today,
