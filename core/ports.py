@@ -57,6 +57,10 @@ class ComplaintRepository(Protocol):
         """Attach a stored photo to a form (attachments are rows of their own: no version race)."""
         ...
 
+    def for_customer(self, name: str) -> Sequence[str]:
+        """Numbers of the submitted forms about customer ``name`` (not cancelled), newest first."""
+        ...
+
     def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
         """Numbers of submitted forms (not cancelled) with this customer, product and problem type, submitted
         at or after ``since``, other than form ``exclude``; oldest first."""

@@ -126,6 +126,16 @@ class SqlComplaints:
         ).first()
         return self._forms([row])[0] if row else None
 
+    def for_customer(self, name: str) -> Sequence[str]:
+        numbers = self.session.exec(
+            select(ComplaintRow.number)
+            .where(
+                ComplaintRow.customer == name, ComplaintRow.state != "cancelled", col(ComplaintRow.number).is_not(None)
+            )
+            .order_by(col(ComplaintRow.submitted_at).desc())
+        ).all()
+        return [n for n in numbers if n]
+
     def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
         numbers = self.session.exec(
             select(ComplaintRow.number)

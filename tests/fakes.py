@@ -165,6 +165,13 @@ class FakeComplaints:
         forms = [f for f in self._all().values() if f.owner == owner and f.submitted_at and f.submitted_at >= since]
         return max(forms, key=lambda f: (f.submitted_at, f.id or 0), default=None)
 
+    def for_customer(self, name: str) -> Sequence[str]:
+        """Submitted forms about ``name``, newest first."""
+        found = [
+            f for f in self._all().values() if f.number and f.details.customer == name and f.state.value != "cancelled"
+        ]
+        return [f.number for f in sorted(found, key=lambda f: f.id or 0, reverse=True) if f.number]
+
     def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
         """Earlier forms with the same customer, product and problem type."""
         found = [

@@ -7,7 +7,9 @@ from core.customers import CustomerRecord
 from core.org import Org
 
 
-def customer_card(record: CustomerRecord, org: Org, *, confidential: bool) -> Card:
+def customer_card(
+    record: CustomerRecord, org: Org, *, confidential: bool, history: tuple[tuple[str, str], ...] = ()
+) -> Card:
     """Name, keeper and legal details; contacts and credit only when ``confidential`` (never in a group)."""
     fields = [CardField("名称", record.name)]
     if record.aliases:
@@ -19,6 +21,7 @@ def customer_card(record: CustomerRecord, org: Org, *, confidential: bool) -> Ca
     for label, value in (("法定名称", record.legal_name), ("税号", record.tax_id), ("地址", record.address)):
         if value:
             fields.append(CardField(label, value))
+    fields += [CardField(label, value) for label, value in history]
     if confidential:
         for c in record.contacts:
             parts = [p for p in (c.name, c.title, c.phone, c.email) if p]

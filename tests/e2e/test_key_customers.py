@@ -51,3 +51,16 @@ def test_the_half_year_key_customer_report(db_url: str, tmp_path: Path) -> None:
     assert "新客户开发率:50%(新增 1 家,期初 2 家)" in report and "无往来客户率(流失风险):50%:顺达电器" in report
     again = bot.tick(now="2027-01-02T09:01")
     assert [m for m in again if "重点客户报告" in str(m.get("text"))] == []  # once per half year
+
+
+def test_the_archive_card_shows_the_customer_history(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("名称,负责业务员\n明辉电子,sales1\n", encoding="utf-8")
+    _cli(db_url, "customers", "import", str(path))
+    bot = LocalChat(db_url)
+    bot.say("sales1", "明辉电子投诉X200外壳划伤,200个", now="2026-11-23T09:00")
+    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:00")
+    bot.say("sales1", "拜访明辉电子,客户提出:1.交期太长", now="2026-11-24T09:00")
+    card = card_of(only(bot.say("sales2", "客户资料 明辉电子", now="2026-11-25T09:00"), user="sales2"))
+    fields = {f["label"]: f["value"] for f in card["fields"]}
+    assert fields["客诉"] == "1 单(最近 KS-202611-0001)" and fields["拜访"] == "1 次" and fields["退货"] == "0 次"
