@@ -12,9 +12,11 @@ that has come due, so a scheduler that was down does not flood people with stale
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.analysis import AnalysisState, ReturnAnalysis
@@ -25,6 +27,7 @@ from core.complaint import OPEN_STATES, Complaint
 from core.eightd import EightD, EightDState
 from core.messages import RecipientKind
 from core.org import Org, Role
+from core.ports import Records, UnitOfWork
 from core.returns import ReturnRequest, ReturnState
 from core.routing import department_people, route
 from core.visits import Visit
@@ -364,3 +367,46 @@ def campaign_watches(c: Campaign, org: Org, acknowledged: frozenset[str] = froze
             Watch(key, title, c.started_at, c.closes_at, (s.owner,), "campaign", acknowledged=key in acknowledged)
         )
     return out
+
+
+# --- every kind of record in one place: the scheduler's pass and the acknowledge button share it --------------
+
+WatchBuilder = Callable[[Any, Org, frozenset[str]], list[Watch]]
+
+
+def _sources(uow: UnitOfWork) -> dict[str, tuple[Records[Any], WatchBuilder]]:
+    """Key prefix → (the records, how their watches are built); complaints (``f``) are apart."""
+    return {
+        "a": (uow.approvals, approval_watches),
+        "r": (uow.returns, return_watches),
+        "e": (uow.eightds, eightd_watches),
+        "ra": (uow.analyses, analysis_watches),
+        "v": (uow.visits, visit_watches),
+        "sv": (uow.campaigns, campaign_watches),
+    }
+
+
+def running(uow: UnitOfWork, org: Org) -> list[Watch]:
+    """Every running clock, with its acknowledgement."""
+    acknowledged = uow.nags.acknowledged()
+    out = [w for form in uow.complaints.open_forms() for w in complaint_watches(form, org, acknowledged)]
+    for records, build in _sources(uow).values():
+        out += [w for item in records.open() for w in build(item, org, acknowledged)]
+    return out
+
+
+def find(uow: UnitOfWork, org: Org, key: str) -> Watch | None:
+    """The running clock ``key`` names (``f12:normal``, ``a3:s1``, ``ra1:report``, …), if it still runs."""
+    m = re.match(r"^([a-z]+)(\d+):", key)
+    if m is None:
+        return None
+    kind, number = m.group(1), int(m.group(2))
+    found: list[Watch] = []
+    if kind == "f":
+        form = uow.complaints.get(number)
+        found = complaint_watches(form, org) if form else []
+    elif kind in (sources := _sources(uow)):
+        records, build = sources[kind]
+        item = records.get(number)
+        found = build(item, org, frozenset()) if item else []
+    return next((w for w in found if w.key == key), None)

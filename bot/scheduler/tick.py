@@ -19,16 +19,7 @@ from core import campaign as cp
 from core.campaign import Campaign
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
-from core.nag import (
-    analysis_watches,
-    approval_watches,
-    campaign_watches,
-    complaint_watches,
-    due_nudge,
-    eightd_watches,
-    return_watches,
-    visit_watches,
-)
+from core.nag import due_nudge, running
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
@@ -66,17 +57,7 @@ class Scheduler:
         reminders = policy.reminders
         count = 0
         with self.uow() as uow:
-            acknowledged = uow.nags.acknowledged()
-            watches = [
-                w for form in uow.complaints.open_forms() for w in complaint_watches(form, self.org, acknowledged)
-            ]
-            watches += [w for a in uow.approvals.open() for w in approval_watches(a, self.org, acknowledged)]
-            watches += [w for r in uow.returns.open() for w in return_watches(r, self.org, acknowledged)]
-            watches += [w for e in uow.eightds.open() for w in eightd_watches(e, self.org, acknowledged)]
-            watches += [w for a in uow.analyses.open() for w in analysis_watches(a, self.org, acknowledged)]
-            watches += [w for v in uow.visits.open() for w in visit_watches(v, self.org, acknowledged)]
-            watches += [w for c in uow.campaigns.open() for w in campaign_watches(c, self.org, acknowledged)]
-            for watch in watches:
+            for watch in running(uow, self.org):
                 nudge = due_nudge(
                     watch,
                     reminders.policy(watch.clock),
