@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -281,18 +282,33 @@ def chat_(as_: AsUser) -> None:
         _interactive(kesu, as_, intro="输入消息;数字=点卡片上的按钮;/as 人员id 切换身份;/q 退出。")
 
 
-DEMO_INTRO = """Kesu 客诉助手 演示 (本地通道, 数据在 {db})
-演示组织:sales1/sales2 业务员,qa1 品质,qa_mgr 品质经理,cs_mgr 客服经理,vp 副总,gm 总经理,
-          rd1 研发部,prod1 生产部,wh1 仓库;群:qa mgmt sales
-试试:明辉电子投诉X200外壳划伤,200个,急   然后输入 1 提交,再 /as qa1 继续。
-数字=点卡片按钮;/as 人员id 切换身份;/q 退出。"""
-
-
 @app.command()
-def demo() -> None:
-    """Try Kesu in the terminal as sales1 with the demo org (switch person with /as qa1 and so on)."""
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on (anyone can act as anyone).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8765,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Start the page's clock at this time (ISO 8601); default: now."),
+    ] = None,
+) -> None:
+    """Try Kesu in the browser: a chat-app page over the local channel with the demo org (or --config's), where
+    you pick who you are, type, tap cards, and move the clock forward to see reminders and the monthly report."""
+    import uvicorn
+
+    from bot.demo.app import create_demo_app
+
     with _kesu() as kesu:
-        _interactive(kesu, "sales1", intro=DEMO_INTRO.format(db=kesu.settings.database_url))
+        app = create_demo_app(kesu, start=_now(kesu, now))
+        try:  # listening before the address is printed, so it can be opened at once (--port 0: any free port)
+            sock = socket.create_server((host, port))
+        except OSError as e:
+            typer.echo(f"无法监听 {host}:{port}: {e.strerror}(换一个 --port?)", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"Kesu 演示:数据库 {kesu.settings.database_url},组织 {kesu.config.source}")
+        typer.echo(f"在浏览器打开 http://{host}:{sock.getsockname()[1]}/  (Ctrl+C 退出)")
+        sys.stdout.flush()
+        with sock:
+            uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 
 @app.command()

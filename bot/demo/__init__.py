@@ -1,0 +1,1 @@
+"""The browser simulator of `kesu demo` (bot/demo/app.py, page.html)."""

@@ -1,0 +1,224 @@
+"""The web simulator of `kesu demo`: a chat-app page over the local channel, with a movable clock.
+
+Every action on the page takes the same path as `kesu say` / `kesu click` / `kesu tick` (``Kesu.run_local``
+and ``Scheduler.tick``); this module only keeps the conversation as the page shows it and a simulated
+clock. It lets anyone act as anyone, so it serves 127.0.0.1 by default and is never part of `kesu serve`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
+from bot.local.render import to_json
+from bot.wiring import Kesu
+from core.messages import Delivery
+from core.org import Org, Role
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SALES: "业务员",
+    Role.QA: "品质工程师",
+    Role.QA_MANAGER: "品质经理",
+    Role.DEPT: "责任部门",
+    Role.CS_MANAGER: "客服经理",
+    Role.VP: "副总",
+    Role.GM: "总经理",
+    Role.WAREHOUSE: "仓库",
+    Role.PURCHASING: "采购",
+    Role.FINANCE: "财务",
+    Role.PMC: "PMC",
+    Role.ADMIN: "管理员",
+}
+
+# The clock control: label → how far it moves time. "month" means the 1st of next month at 09:00.
+STEPS: dict[str, str] = {"1h": "+1 小时", "1d": "+1 天", "3d": "+3 天", "month": "下月1日 09:00"}
+MAX_TICKS_PER_STEP = 48  # a long jump ticks at most this many times on the way, so reminders come in order
+
+
+class SayBody(BaseModel):
+    """A message typed on the page."""
+
+    user: str = Field(max_length=64)
+    text: str = Field(min_length=1, max_length=2000)
+    chat: str | None = Field(default=None, max_length=64)
+
+
+class ClickBody(BaseModel):
+    """A tap on a card button, with what the card's inputs hold."""
+
+    user: str = Field(max_length=64)
+    card_id: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    values: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+class ClockBody(BaseModel):
+    """Move the clock forward by one of ``STEPS``."""
+
+    step: str
+
+
+@dataclass
+class Demo:
+    """The page's state: the conversation so far and a simulated clock (real time since start, plus jumps)."""
+
+    kesu: Kesu
+    start: datetime
+    log: list[dict[str, Any]] = field(default_factory=list)
+    jumped: timedelta = timedelta(0)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _started: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The simulated time: ``start`` + real time elapsed + every jump of the clock control."""
+        return self.start + timedelta(seconds=time.monotonic() - self._started) + self.jumped
+
+    def _record(self, conversation: str, sender: str, message: dict[str, Any], at: datetime) -> dict[str, Any]:
+        entry = {"seq": len(self.log) + 1, "at": at.isoformat(timespec="minutes"), "conv": conversation}
+        entry |= {"from": sender, "message": message}
+        self.log.append(entry)
+        return entry
+
+    def _delivered(self, deliveries: list[Delivery], at: datetime) -> list[dict[str, Any]]:
+        out = []
+        for d in deliveries:
+            message = to_json(d)
+            kind, who = next(iter(message["to"].items()))
+            out.append(self._record(f"{kind}:{who}", "bot", message, at))
+        return out
+
+    def say(self, user: str, text: str, chat: str | None) -> list[dict[str, Any]]:
+        """``user`` types ``text`` (in group ``chat`` when given), as `kesu say` does."""
+        with self.lock:
+            at = self.now()
+            first = self._record(f"chat:{chat}" if chat else f"user:{user}", user, {"text": text}, at)
+            event = say_event(user=user, text=text, now=at, chat=chat)
+            return [first, *self._delivered(self.kesu.run_local(event, now=at), at)]
+
+    def photo(self, user: str, data: bytes, content_type: str) -> list[dict[str, Any]]:
+        """``user`` sends a photo, as `kesu say --image` does."""
+        with self.lock:
+            at = self.now()
+            media_id = self.kesu.store_media(data, content_type=content_type, now=at)
+            first = self._record(f"user:{user}", user, {"image": media_id}, at)
+            event = say_event(user=user, text=None, now=at, image=media_id)
+            return [first, *self._delivered(self.kesu.run_local(event, now=at), at)]
+
+    def click(self, body: ClickBody) -> list[dict[str, Any]]:
+        """A tap, as `kesu click --set` does, with the card's non-empty inputs."""
+        values = {k: v.strip() for k, v in body.values.items() if v.strip()}
+        with self.lock:
+            at = self.now()
+            event = click_event(user=body.user, card_id=body.card_id, action=body.action, values=values, now=at)
+            return self._delivered(self.kesu.run_local(event, now=at), at)
+
+    def advance(self, step: str) -> list[dict[str, Any]]:
+        """Move the clock forward and run the scheduler on the way (as `kesu tick` at each point)."""
+        with self.lock:
+            start = self.now()
+            if step == "month":
+                first = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+                target = first.replace(hour=9, minute=0, second=0, microsecond=0)
+            else:
+                target = start + {"1h": timedelta(hours=1), "1d": timedelta(days=1), "3d": timedelta(days=3)}[step]
+            span = target - start
+            ticks = min(MAX_TICKS_PER_STEP, max(1, int(span / timedelta(hours=1))))
+            out: list[dict[str, Any]] = []
+            for n in range(1, ticks + 1):
+                at = start + span * n / ticks
+                self.kesu.scheduler.tick(now=at)
+                out += self._delivered(self.kesu.local.take(), at)
+            self.jumped += target - self.now()
+            return out
+
+
+def _department_name(org: Org, department: str | None) -> str | None:
+    found = org.department(department) if department else None
+    return found.name if found else department
+
+
+def _page() -> str:
+    return resources.files("bot.demo").joinpath("page.html").read_text(encoding="utf-8")
+
+
+def create_demo_app(kesu: Kesu, *, start: datetime) -> FastAPI:
+    """The simulator: the page at ``/`` and its JSON API under ``/api``."""
+    demo = Demo(kesu=kesu, start=start)
+    org = kesu.config.org
+    app = FastAPI(title="Kesu 客诉助手 演示", docs_url=None, redoc_url=None)
+    app.state.demo = demo
+    page = _page()
+
+    def person(user: str) -> None:
+        if org.person(user) is None:
+            raise HTTPException(404, f"没有这个人:{user}")
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> str:
+        return page
+
+    @app.get("/api/state")
+    def state(after: int = 0) -> dict[str, Any]:
+        with demo.lock:
+            return {
+                "now": demo.now().isoformat(timespec="minutes"),
+                "log": demo.log[after:],
+                "people": [
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "roles": [ROLE_LABELS.get(r, r.value) for r in sorted(p.roles)],
+                        "department": _department_name(org, p.department),
+                    }
+                    for p in org.people
+                ],
+                "chats": [{"id": c.id, "name": c.name} for c in org.chats],
+                "steps": STEPS,
+            }
+
+    @app.post("/api/say")
+    def say(body: SayBody) -> dict[str, Any]:
+        person(body.user)
+        if body.chat is not None and org.chat(body.chat) is None:
+            raise HTTPException(404, f"没有这个群:{body.chat}")
+        return {"entries": demo.say(body.user, body.text.strip(), body.chat), "now": demo.now().isoformat()}
+
+    @app.post("/api/photo")
+    async def photo(request: Request, user: str) -> dict[str, Any]:
+        person(user)
+        data = await request.body()
+        content_type = image_type(data)
+        if content_type is None or len(data) > MAX_IMAGE_BYTES:
+            raise HTTPException(415, "不是支持的图片(JPEG/PNG/GIF/BMP/WebP/HEIC,10 MB 以内)")
+        return {"entries": demo.photo(user, data, content_type), "now": demo.now().isoformat()}
+
+    @app.post("/api/click")
+    def click(body: ClickBody) -> dict[str, Any]:
+        person(body.user)
+        return {"entries": demo.click(body), "now": demo.now().isoformat()}
+
+    @app.post("/api/clock")
+    def clock(body: ClockBody) -> dict[str, Any]:
+        if body.step not in STEPS:
+            raise HTTPException(422, f"未知的时间步长:{body.step}")
+        return {"entries": demo.advance(body.step), "now": demo.now().isoformat(timespec="minutes")}
+
+    @app.get("/media/{media_id}")
+    def media(media_id: str) -> Response:
+        with kesu.uow() as uow:
+            found = uow.media.get(media_id)
+        if found is None:
+            raise HTTPException(404, "没有这个文件")
+        content_type, data = found
+        return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+    return app
