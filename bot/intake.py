@@ -1,7 +1,7 @@
 """Acknowledge first: inbound events stored in group commits, and this process's database work ordered so that
 acknowledgements never wait behind background processing.
 
-Why, measured with ``bench/wecom_ack.py`` and ``bench/feishu_ack.py`` (50 concurrent senders, 2 cores):
+Why, measured with ``bench/ack.py`` (50 concurrent senders, 2 cores):
 
 - a transaction per callback, run in the thread pool, capped Kesu at ~300 acknowledgements/s with a p99 of
   half a second: dozens of threads queued for SQLite's single writer, each paying a session, a BEGIN and a
@@ -68,7 +68,12 @@ class Gate:
             with self._cond:
                 self._requests -= 1
                 self._last_request = time.monotonic()
-                self._cond.notify_all()
+                if not self._requests:  # only then can background work see a quiet moment: no wake-up per request
+                    self._cond.notify_all()
+
+    def in_flight(self) -> int:
+        """Requests being acknowledged now."""
+        return self._requests
 
     @contextmanager
     def urgent(self) -> Iterator[None]:
@@ -155,6 +160,7 @@ class GroupIntake:
     """
 
     MAX_BATCH = 500
+    LINGER = 0.002  # a transaction costs ~0.5 ms however small: under load, wait this long to fill it
 
     def __init__(self, uow: Callable[[], UnitOfWork], gate: Gate, now: Callable[[], datetime]) -> None:
         self.uow = uow
@@ -229,16 +235,34 @@ class GroupIntake:
 
     def _write_loop(self) -> None:
         while True:
-            batch = [self._events.get()]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(self._events.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._take()
             try:
                 self._write(batch)
             finally:
                 self._end(len(batch))
+
+    def _take(self) -> list[_Item]:
+        """The next batch: every event waiting, and — while more requests are being acknowledged than there
+        are events in hand, whose events are moments away — those arriving within ``LINGER`` seconds."""
+        batch = [self._events.get()]
+        deadline: float | None = None
+        while len(batch) < self.MAX_BATCH:
+            try:
+                batch.append(self._events.get_nowait())
+                continue
+            except queue.Empty:
+                pass
+            if self.gate.in_flight() <= len(batch):
+                break
+            deadline = deadline or time.monotonic() + self.LINGER
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                batch.append(self._events.get(timeout=left))
+            except queue.Empty:
+                break
+        return batch
 
     def _write(self, batch: list[_Item]) -> None:
         outcomes: list[Stored | BaseException]

@@ -108,3 +108,29 @@ def test_background_work_goes_after_its_patience_even_under_a_steady_stream() ->
     with gate.request():  # a request that never ends, as under a sustained burst
         threading.Thread(target=background).start()
         assert done.wait(5)
+
+
+def test_the_writer_waits_for_the_events_of_requests_in_flight_and_not_otherwise(kesu: Kesu) -> None:
+    from concurrent.futures import Future
+
+    from bot.intake import _Item
+
+    gate = Gate(exclusive=True)
+    intake = GroupIntake(kesu.uow, gate, lambda: NOW)
+    intake.LINGER = 60.0  # long enough that only the second event (or its absence) can end the wait
+
+    def item(key: str) -> _Item:
+        return _Item(_event(key), None, Future())
+
+    intake._events.put(item("alone"))
+    assert [i.event.event_key for i in intake._take()] == ["alone"]  # nobody else is being answered: no wait
+
+    batch: list[_Item] = []
+    with gate.request(), gate.request():  # two callbacks are being acknowledged; one event has arrived
+        intake._events.put(item("first"))
+        taker = threading.Thread(target=lambda: batch.extend(intake._take()))
+        taker.start()
+        intake._events.put(item("second"))  # the other callback's event: same batch, and the wait ends
+        taker.join(timeout=30)
+    assert not taker.is_alive()
+    assert [i.event.event_key for i in batch] == ["first", "second"]

@@ -48,7 +48,7 @@ def envelope(body: bytes) -> dict[str, str]:
 def message(plain: str) -> Message:
     """The decrypted inner XML → Message. Read straight from one defusedxml parse: wechatpy's
     ``parse_message`` would parse it twice more (xmltodict) without entity protection, and on the
-    acknowledgement path every parse counts (bench/wecom_ack.py)."""
+    acknowledgement path every parse counts (bench/ack.py)."""
     root = safe_xml(plain)
 
     def field(name: str) -> str:
@@ -58,7 +58,7 @@ def message(plain: str) -> Message:
     if not userid:
         raise BadCallback("no FromUserName")
     created_text = field("CreateTime")
-    created = int(created_text) if created_text.isdigit() else 0
+    created = int(created_text) if created_text.isascii() and created_text.isdigit() else 0
     msg_type = field("MsgType")
     msg_id = field("MsgId") or f"{userid}{created}"
     if msg_type == "text":
