@@ -144,3 +144,14 @@ def test_kesu_demo_starts_on_the_embedded_sqlite_default_and_prints_its_address(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_photo_is_stored_shown_and_answered(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    entries = client.post("/api/photo", params={"user": "sales1"}, content=png).json()["entries"]
+    mine = entries[0]
+    assert mine["from"] == "sales1" and mine["conv"] == "user:sales1"
+    shown = client.get(f"/media/{mine['message']['image']}")
+    assert shown.status_code == 200 and shown.content == png
+    assert any(e["from"] == "bot" and e["conv"] == "user:sales1" for e in entries[1:])
