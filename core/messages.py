@@ -67,3 +67,4 @@ class Delivery:
     payload: dict[str, Any]
     key: str
     attempts: int
+    created_at: datetime | None = None  # when the row was written (platform idempotency ids are derived from it)

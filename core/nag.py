@@ -12,10 +12,11 @@ that has come due, so a scheduler that was down does not flood people with stale
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields, is_dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from core.complaint import OPEN_STATES, Complaint
 from core.eightd import EightD, EightDState
 from core.messages import RecipientKind
 from core.org import Org, Role
-from core.ports import Records, UnitOfWork
+from core.ports import NagPlan, Records, UnitOfWork
 from core.returns import ReturnRequest, ReturnState
 from core.routing import department_people, route
 from core.visits import Visit
@@ -181,19 +182,15 @@ def _overdue(watch: Watch, now: datetime) -> str:
     return f"{hours // 24} 天 {hours % 24} 小时" if hours >= 24 else f"{max(hours, 0)} 小时"
 
 
-def schedule(
-    watch: Watch, policy: NagPolicy, org: Org, *, calendar: Calendar, tz: ZoneInfo, work: WorkTime, until: datetime
-) -> list[Nudge]:
-    """Every stage of ``watch`` due by ``until`` (held ones at their held time), in time order."""
+def _stages(
+    watch: Watch, policy: NagPolicy, *, calendar: Calendar, tz: ZoneInfo, work: WorkTime
+) -> Iterator[tuple[str, datetime, datetime, int]]:
+    """Every stage of ``watch`` in order — the reminders, the due notice, then (unless acknowledged) the
+    escalations, lazily — as (stage, moment, when it is pushed: held unless urgent, escalation level)."""
     urgent = watch.urgent or policy.urgent
-    owners = watch.owners
-    due = _fmt(watch.due_at, tz)
-    stages: list[Nudge] = []
 
-    def add(stage: str, at: datetime, to: tuple[str, ...], text: str, level: int = 0) -> None:
-        held = at if urgent else hold(at, work, calendar, tz)
-        if held <= until:
-            stages.append(Nudge(f"nag:{watch.key}:{stage}", stage, to, text, held, level))
+    def pushed(at: datetime) -> datetime:
+        return at if urgent else hold(at, work, calendar, tz)
 
     span = watch.due_at - watch.started_at
     moments = [watch.started_at + span * f for f in policy.fractions if 0 < f < 1]
@@ -201,23 +198,58 @@ def schedule(
         moments.append(_before(watch.due_at, policy.days_before, calendar, tz))
     moments = sorted(m for m in set(moments) if watch.started_at < m < watch.due_at)
     for i, at in enumerate(moments, 1):
-        held = at if urgent else hold(at, work, calendar, tz)
+        held = pushed(at)
         if held < watch.due_at:  # a reminder held past the due time is stale: the due notice replaces it
-            add(f"remind{i}", at, owners, f"⏰ 提醒:{watch.title} 将于 {due} 到期,请及时处理。")
-    add("due", watch.due_at, owners, f"⏰ {watch.title} 已到期(截止 {due}),请尽快处理。")
+            yield f"remind{i}", at, held, 0
+    yield "due", watch.due_at, pushed(watch.due_at), 0
     if watch.acknowledged or not policy.levels:
-        return sorted(stages, key=lambda n: n.at)
-    names = "、".join(org.name_of(p) for p in owners) or "无"
+        return
     at = watch.due_at
     for n in range(1, 1000):
         at = add_working_hours(at, policy.repeat_hours, work, calendar, tz)
-        if (at if urgent else hold(at, work, calendar, tz)) > until:
-            break
-        level = policy.levels[min(n, len(policy.levels)) - 1]
-        people = escalation_people(level, owners, org)
-        text = f"🔺 升级提醒:{watch.title} 已超期 {_overdue(watch, at)}(截止 {due}),负责人:{names}。"
-        add(f"esc{n}", at, tuple(dict.fromkeys((*people, *owners))), text, level=n)
+        yield f"esc{n}", at, pushed(at), n
+
+
+def schedule(
+    watch: Watch, policy: NagPolicy, org: Org, *, calendar: Calendar, tz: ZoneInfo, work: WorkTime, until: datetime
+) -> list[Nudge]:
+    """Every stage of ``watch`` due by ``until`` (held ones at their held time), in time order."""
+    owners = watch.owners
+    due = _fmt(watch.due_at, tz)
+    names: str | None = None
+    stages: list[Nudge] = []
+    for stage, at, held, level in _stages(watch, policy, calendar=calendar, tz=tz, work=work):
+        if held > until:
+            if level:
+                break  # escalations come one after the other: the first not due ends them
+            continue
+        key = f"nag:{watch.key}:{stage}"
+        if stage == "due":
+            text = f"⏰ {watch.title} 已到期(截止 {due}),请尽快处理。"
+            stages.append(Nudge(key, stage, owners, text, held, 0))
+        elif not level:
+            text = f"⏰ 提醒:{watch.title} 将于 {due} 到期,请及时处理。"
+            stages.append(Nudge(key, stage, owners, text, held, 0))
+        else:
+            names = names if names is not None else "、".join(org.name_of(p) for p in owners) or "无"
+            people = escalation_people(policy.levels[min(level, len(policy.levels)) - 1], owners, org)
+            text = f"🔺 升级提醒:{watch.title} 已超期 {_overdue(watch, at)}(截止 {due}),负责人:{names}。"
+            stages.append(Nudge(key, stage, tuple(dict.fromkeys((*people, *owners))), text, held, level))
     return sorted(stages, key=lambda n: n.at)
+
+
+def next_push(
+    watch: Watch, policy: NagPolicy, *, calendar: Calendar, tz: ZoneInfo, work: WorkTime, after: datetime
+) -> datetime | None:
+    """When the first stage of ``watch`` later than ``after`` comes due (None: no stage is left). Until then every
+    pass finds the same latest stage as a pass at ``after`` (``schedule`` gains a stage only at these times)."""
+    soonest: datetime | None = None
+    for _, _, held, level in _stages(watch, policy, calendar=calendar, tz=tz, work=work):
+        if held > after:
+            soonest = held if soonest is None else min(soonest, held)
+            if level:
+                break  # the escalations after it are not reached before it (see ``schedule``)
+    return soonest
 
 
 def due_nudge(
@@ -387,7 +419,7 @@ def _sources(uow: UnitOfWork) -> dict[str, tuple[Records[Any], WatchBuilder]]:
 
 
 def running(uow: UnitOfWork, org: Org) -> list[Watch]:
-    """Every running clock, with its acknowledgement."""
+    """Every running clock, with its acknowledgement (a reminder pass needs only ``due_looks``)."""
     acknowledged = uow.nags.acknowledged()
     out = [w for form in uow.complaints.open_forms() for w in complaint_watches(form, org, acknowledged)]
     for records, build in _sources(uow).values():
@@ -410,3 +442,89 @@ def find(uow: UnitOfWork, org: Org, key: str) -> Watch | None:
         item = records.get(number)
         found = build(item, org, frozenset()) if item else []
     return next((w for w in found if w.key == key), None)
+
+
+# --- a reminder pass looks only at what can have a stage due -------------------------------------------------
+#
+# Between two stages of a clock (``next_push``) every pass computes the same latest stage, whose message is
+# already queued (its outbox key). So a pass notes, on each form or record it looked at, when its next stage
+# comes; the next passes skip it until then. Writing a form or record clears the note (it may have new clocks,
+# owners or times), and a note made under other rules (reminder settings, calendar, timezone, org) does not
+# count: each pass still sends exactly what a pass over every open record would.
+
+
+@dataclass(frozen=True)
+class Look:
+    """A form (``kind`` "f") or record (a key prefix of ``_sources``) a pass looks at, with its running clocks."""
+
+    kind: str
+    id: int
+    version: int
+    watches: tuple[Watch, ...]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as nested tuples whose repr is the same in every process (sets sorted, objects by their fields)."""
+    if value is None or isinstance(value, str | int | float | datetime | date | time | timedelta):
+        return value
+    if is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple((f.name, _canonical(getattr(value, f.name))) for f in fields(value) if f.compare),
+        )
+    if isinstance(value, set | frozenset):
+        return ("set", tuple(sorted((_canonical(v) for v in value), key=repr)))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((_canonical(k), _canonical(v)) for k, v in value.items()), key=repr)))
+    if isinstance(value, list | tuple):
+        return tuple(_canonical(v) for v in value)
+    if hasattr(value, "__dict__"):  # a plain object such as a calendar: its holidays and make-up workdays
+        return (type(value).__name__, _canonical(vars(value)))
+    return value
+
+
+def plan_rules(reminders: Reminders, calendar: Calendar, tz: ZoneInfo, org: Org) -> str:
+    """A short fingerprint of everything a pass's messages depend on besides the records and ``now``: notes made
+    under another fingerprint are not trusted."""
+    text = repr(_canonical((reminders, calendar, tz.key, org)))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def due_looks(uow: UnitOfWork, org: Org, *, rules: str, now: datetime) -> list[Look]:
+    """The forms and records that can have a stage due at ``now`` — written since their last look, or whose
+    noted next stage has come — with their running clocks and acknowledgements."""
+    found: list[tuple[str, Any, list[Watch]]] = [
+        ("f", form, complaint_watches(form, org)) for form in uow.complaints.nag_due(rules=rules, now=now)
+    ]
+    for kind, (records, build) in _sources(uow).items():
+        found += [(kind, item, build(item, org, frozenset())) for item in records.nag_due(rules=rules, now=now)]
+    acknowledged = uow.nags.acknowledged([w.key for _, _, watches in found for w in watches])
+    return [
+        Look(kind, int(item.id), item.version, tuple(replace(w, acknowledged=w.key in acknowledged) for w in watches))
+        for kind, item, watches in found
+    ]
+
+
+def next_look(
+    look: Look, reminders: Reminders, *, calendar: Calendar, tz: ZoneInfo, after: datetime
+) -> datetime | None:
+    """When the first stage of any of the look's clocks after ``after`` comes due (None: none is left)."""
+    times = [
+        at
+        for w in look.watches
+        if (at := next_push(w, reminders.policy(w.clock), calendar=calendar, tz=tz, work=reminders.work, after=after))
+        is not None
+    ]
+    return min(times, default=None)
+
+
+def plan_looks(uow: UnitOfWork, plans: Iterable[tuple[Look, datetime | None]], *, rules: str) -> None:
+    """Note on each form or record looked at when to look again (None: not until it is written again)."""
+    by_kind: dict[str, list[NagPlan]] = {}
+    for look, at in plans:
+        by_kind.setdefault(look.kind, []).append(NagPlan(look.id, look.version, at))
+    if "f" in by_kind:
+        uow.complaints.plan_nags(by_kind["f"], rules=rules)
+    for kind, (records, _) in _sources(uow).items():
+        if kind in by_kind:
+            records.plan_nags(by_kind[kind], rules=rules)

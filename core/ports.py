@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -20,6 +21,16 @@ from core.returns import ReturnRequest
 from core.visits import Visit
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NagPlan:
+    """When the scheduler must look at a form or record again for reminders (``at``; None: not until it is
+    written again), computed from it as of ``version``."""
+
+    id: int
+    version: int
+    at: datetime | None
 
 
 class ComplaintRepository(Protocol):
@@ -43,6 +54,17 @@ class ComplaintRepository(Protocol):
 
     def open_drafts(self, owner: str) -> Sequence[Complaint]:
         """A person's drafts, newest first."""
+        ...
+
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
+        """Open forms a reminder pass must look at: each written since it was last planned under ``rules``
+        (or planned under other rules), or planned for ``now`` or earlier — by id. Other open forms have no
+        reminder stage due."""
+        ...
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        """Record each form's next look under ``rules``, unless the form changed since ``plan.version`` (its
+        write made it due for a look) or a transaction is writing it now (it will)."""
         ...
 
     def open_forms(self) -> Sequence[Complaint]:
@@ -175,6 +197,14 @@ class Records(Protocol[T]):
         """Records not yet in a final state, oldest first."""
         ...
 
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[T]:
+        """Records not in a final state a reminder pass must look at (as ``ComplaintRepository.nag_due``)."""
+        ...
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        """Record each record's next look (as ``ComplaintRepository.plan_nags``)."""
+        ...
+
     def since(self, when: datetime) -> Sequence[T]:
         """Records created at or after ``when``, oldest first."""
         ...
@@ -208,8 +238,8 @@ class PlatformState(Protocol):
 class Nags(Protocol):
     """Acknowledged clocks and claimed scheduled jobs."""
 
-    def acknowledged(self) -> frozenset[str]:
-        """Keys of every acknowledged clock."""
+    def acknowledged(self, keys: Iterable[str] | None = None) -> frozenset[str]:
+        """Keys of every acknowledged clock (of those among ``keys`` when given)."""
         ...
 
     def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from core.clocks import ClockName
-from core.complaint import Action, Clock, Complaint, DeptResponse, Details, Resolution, Severity, State
+from core.complaint import OPEN_STATES, Action, Clock, Complaint, DeptResponse, Details, Resolution, Severity, State
 from storage.tables import ComplaintRow
 
 
@@ -40,6 +40,8 @@ def complaint_to_row(form: Complaint, row: ComplaintRow | None = None) -> Compla
     row.last_action = form.last_action.value if form.last_action else None
     row.last_actor = form.last_actor
     row.last_at = form.last_at
+    row.nag_rules = "" if form.state in OPEN_STATES else None  # written: the next reminder pass looks at it
+    row.nag_at = None
     r = form.response
     row.data = {
         "defect": d.defect,

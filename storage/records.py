@@ -26,9 +26,10 @@ from core.clocks import ClockPolicy, ClockUnit
 from core.eightd import EightD, EightDState, StepEntry
 from core.errors import ConcurrentUpdate
 from core.orders import Order, OrderState
+from core.ports import NagPlan
 from core.returns import ReturnRequest, ReturnState
 from core.visits import Question, Visit
-from storage.tables import RecordRow
+from storage.tables import RecordRow, UTCDateTime
 
 
 class _Record(Protocol):
@@ -438,11 +439,16 @@ class SqlRecords(Generic[R]):
             version=item.version,
             created_at=_req_dt(data["created_at"]),
             data=data,
+            nag_rules=self._nag_rules(item),
         )
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
         return replace(item, id=row.id)  # type: ignore[type-var]
+
+    def _nag_rules(self, item: R) -> str | None:
+        """A written record not in a final state is looked at by the next reminder pass ("", see ``nag_due``)."""
+        return None if self.codec.state(item) in self.codec.final_states else ""
 
     def _one(self, row: RecordRow | None) -> R | None:
         return None if row is None or row.id is None else self.codec.from_data(row.id, row.data)
@@ -467,6 +473,8 @@ class SqlRecords(Generic[R]):
                 state=self.codec.state(item),
                 version=item.version,
                 data=self.codec.to_data(item),
+                nag_rules=self._nag_rules(item),
+                nag_at=None,
             )
             .execution_options(synchronize_session=False)
         )
@@ -481,6 +489,17 @@ class SqlRecords(Generic[R]):
         ).all()
         return [item for row in rows if (item := self._one(row)) is not None]
 
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[R]:
+        table: sa.Table = RecordRow.__table__  # type: ignore[attr-defined]
+        rows = self.session.exec(  # no ORDER BY: SQLite would scan the table in id order instead of the index
+            select(RecordRow).where(nag_due(table, rules=rules, now=now, only=[table.c.kind == self.codec.kind]))
+        ).all()
+        ordered = sorted((r for r in rows if r.state not in self.codec.final_states), key=lambda r: r.id or 0)
+        return [item for row in ordered if (item := self._one(row)) is not None]
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        plan_nags(self.session, RecordRow.__table__, plans, rules=rules)  # type: ignore[attr-defined]
+
     def since(self, when: datetime) -> Sequence[R]:
         rows = self.session.exec(
             select(RecordRow)
@@ -488,3 +507,41 @@ class SqlRecords(Generic[R]):
             .order_by(col(RecordRow.id))
         ).all()
         return [item for row in rows if (item := self._one(row)) is not None]
+
+
+# --- the reminder pass's notes (``complaint`` and ``record`` alike) -----------------------------------------
+
+
+def nag_due(
+    table: sa.Table, *, rules: str, now: datetime, only: Sequence[sa.ColumnElement[bool]] = ()
+) -> sa.ColumnElement[bool]:
+    """Rows a reminder pass must look at: planned under these rules for ``now`` or earlier, written since (""),
+    or planned under other rules — three ranges of the ``(…, nag_rules, nag_at)`` index (``!=`` would not use it),
+    each with the ``only`` conditions on the index's leading columns (so SQLite takes each range from the index).
+    Rows not open (None) match none."""
+    return sa.or_(
+        sa.and_(*only, table.c.nag_rules == rules, table.c.nag_at <= now),
+        sa.and_(*only, table.c.nag_rules < rules),
+        sa.and_(*only, table.c.nag_rules > rules),
+    )
+
+
+def plan_nags(session: Session, table: sa.Table, plans: Sequence[NagPlan], *, rules: str) -> None:
+    """Write the next looks (one statement, executed for every plan), each only if the row is still at the version
+    it was computed from; on PostgreSQL a row another transaction is writing is skipped (its write resets the
+    note), so a pass never waits for, or deadlocks with, people's clicks."""
+    if not plans:
+        return
+    stmt = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version"))
+        .values(nag_rules=sa.bindparam("b_rules"), nag_at=sa.bindparam("b_at", type_=UTCDateTime()))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        free = sa.select(table.c.id).where(table.c.id == sa.bindparam("b_id")).with_for_update(skip_locked=True)
+        stmt = stmt.where(table.c.id == free.scalar_subquery())
+    ordered = sorted(plans, key=lambda p: p.id)  # one lock order for every worker
+    session.execute(
+        stmt.execution_options(synchronize_session=False),
+        [{"b_id": p.id, "b_version": p.version, "b_rules": rules, "b_at": p.at} for p in ordered],
+    )

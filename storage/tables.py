@@ -41,6 +41,12 @@ class ComplaintRow(SQLModel, table=True):
     """客户反馈处理单."""
 
     __tablename__ = "complaint"
+    __table_args__ = (
+        sa.Index("ix_complaint_nag", "nag_rules", "nag_at"),
+        sa.Index("ix_complaint_submitted_at", "submitted_at"),
+        sa.Index("ix_complaint_repeat", "customer", "product", "problem", "submitted_at"),
+        sa.Index("ix_complaint_closed_at", "closed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str | None = Field(default=None, unique=True, max_length=20)
@@ -62,6 +68,11 @@ class ComplaintRow(SQLModel, table=True):
     last_actor: str | None = Field(default=None, max_length=64)
     last_at: datetime | None = _ts(nullable=True)
     data: dict[str, Any] = _json()  # details, response, comments and clocks
+    # The reminder pass's note (core/nag.py "a reminder pass looks only …"): under which rules it planned its
+    # next look, and when. Every write of an open form resets the rules to "" (look at it on the next pass);
+    # None when the form is not open.
+    nag_rules: str | None = Field(default=None, max_length=16)
+    nag_at: datetime | None = _ts(nullable=True)
 
 
 class AuditRow(SQLModel, table=True):
@@ -176,6 +187,7 @@ class RecordRow(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("kind", "number", name="uq_record_number"),
         sa.Index("ix_record_open", "kind", "state", "id"),
+        sa.Index("ix_record_nag", "kind", "nag_rules", "nag_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -185,6 +197,8 @@ class RecordRow(SQLModel, table=True):
     version: int
     created_at: datetime = _ts()
     data: dict[str, Any] = _json()
+    nag_rules: str | None = Field(default=None, max_length=16)  # as on ``complaint``: None in a final state
+    nag_at: datetime | None = _ts(nullable=True)
 
 
 class PlatformTokenRow(SQLModel, table=True):

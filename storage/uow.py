@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
@@ -32,6 +32,7 @@ from core.ports import (
     Customers,
     Inbox,
     MediaStore,
+    NagPlan,
     Nags,
     Outbox,
     PlatformState,
@@ -41,7 +42,18 @@ from core.returns import ReturnRequest
 from core.visits import Visit
 from storage.customers import SqlCustomers
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import ANALYSES, APPROVALS, CAMPAIGNS, EIGHTDS, ORDERS, RETURNS, VISITS, SqlRecords
+from storage.records import (
+    ANALYSES,
+    APPROVALS,
+    CAMPAIGNS,
+    EIGHTDS,
+    ORDERS,
+    RETURNS,
+    VISITS,
+    SqlRecords,
+    nag_due,
+    plan_nags,
+)
 from storage.tables import (
     AuditRow,
     CardCopyRow,
@@ -100,10 +112,10 @@ class SqlComplaints:
     def _forms(self, rows: Sequence[ComplaintRow]) -> list[Complaint]:
         ids = [r.id for r in rows if r.id is not None]
         photos: dict[int, list[str]] = {}
-        if ids:
+        for start in range(0, len(ids), 10_000):  # SQLite takes at most 32,766 parameters in one statement
             found = self.session.exec(
                 select(ComplaintPhotoRow)
-                .where(col(ComplaintPhotoRow.complaint_id).in_(ids))
+                .where(col(ComplaintPhotoRow.complaint_id).in_(ids[start : start + 10_000]))
                 .order_by(col(ComplaintPhotoRow.id))
             ).all()
             for p in found:
@@ -182,6 +194,15 @@ class SqlComplaints:
             .order_by(col(ComplaintRow.id).desc())
         ).all()
         return self._forms(rows)
+
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
+        table: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]
+        rows = self.session.exec(select(ComplaintRow).where(nag_due(table, rules=rules, now=now))).all()
+        open_states = {s.value for s in OPEN_STATES}  # sorted here: ORDER BY id would make SQLite scan the table
+        return self._forms(sorted((r for r in rows if r.state in open_states), key=lambda r: r.id or 0))
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        plan_nags(self.session, ComplaintRow.__table__, plans, rules=rules)  # type: ignore[attr-defined]
 
     def open_forms(self) -> Sequence[Complaint]:
         rows = self.session.exec(
@@ -304,6 +325,7 @@ class SqlOutbox:
                 payload=r.payload,
                 key=r.key,
                 attempts=r.attempts,
+                created_at=r.created_at,
             )
             for r in rows
         ]
@@ -491,8 +513,15 @@ class SqlNags:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def acknowledged(self) -> frozenset[str]:
-        return frozenset(self.session.exec(select(NagAckRow.key)).all())
+    def acknowledged(self, keys: Iterable[str] | None = None) -> frozenset[str]:
+        if keys is None:
+            return frozenset(self.session.exec(select(NagAckRow.key)).all())
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
+            chunk = wanted[start : start + 10_000]
+            found.update(self.session.exec(select(NagAckRow.key).where(col(NagAckRow.key).in_(chunk))).all())
+        return frozenset(found)
 
     def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
         table = NagAckRow.__table__  # type: ignore[attr-defined]

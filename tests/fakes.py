@@ -9,7 +9,7 @@ step changed nothing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -35,6 +35,7 @@ from core.ports import (
     Customers,
     Inbox,
     MediaStore,
+    NagPlan,
     Nags,
     Outbox,
     PlatformState,
@@ -159,6 +160,13 @@ class FakeComplaints:
         """Every submitted form that is not closed, by id."""
         forms = self._all()
         return [forms[i] for i in sorted(forms) if forms[i].state in OPEN_STATES]
+
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
+        """The fake keeps no notes: every open form is looked at (what a pass without notes does)."""
+        return self.open_forms()
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        """Notes are not kept (see ``nag_due``)."""
 
     def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:
         """The owner's newest submitted form, if submitted at or after ``since``."""
@@ -434,6 +442,13 @@ class FakeRecords(Generic[R]):
     def open(self) -> Sequence[R]:
         return [r for _, r in sorted(self._all().items()) if not self._final(r)]
 
+    def nag_due(self, *, rules: str, now: datetime) -> Sequence[R]:
+        """Every open record (the fake keeps no notes)."""
+        return self.open()
+
+    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
+        """Notes are not kept (see ``nag_due``)."""
+
     def since(self, when: datetime) -> Sequence[R]:
         """Records created (or opened) at or after ``when``."""
         out = []
@@ -540,8 +555,8 @@ class FakeNags:
         self.acks: dict[str, tuple[str, datetime]] = {}
         self.jobs: dict[str, datetime] = {}
 
-    def acknowledged(self) -> frozenset[str]:
-        return frozenset(self.acks)
+    def acknowledged(self, keys: Iterable[str] | None = None) -> frozenset[str]:
+        return frozenset(self.acks) if keys is None else frozenset(self.acks).intersection(keys)
 
     def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
         if key in self.acks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -15,6 +16,10 @@ from core.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# Sending stops this long after a pass began, leaving the rest of its rows leased: once a lease runs out another
+# worker may claim the row, and a row sent by both would arrive twice. A send takes well under a minute (each call
+# times out), so the last one started inside this budget is done before the lease ends.
+SEND_BUDGET = LEASE / 2
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -26,17 +31,29 @@ def backoff(attempts: int) -> timedelta:
 class OutboxDispatcher:
     """Sends due outbox rows. Rows are leased in a short transaction, so sending holds no database lock."""
 
-    def __init__(self, *, uow: Callable[[], UnitOfWork], senders: Mapping[str, Sender]) -> None:
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], UnitOfWork],
+        senders: Mapping[str, Sender],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.uow = uow
         self.senders = senders
+        self.clock = clock  # seconds, to measure how long a pass has been sending (never for ``now``)
 
-    def deliver_due(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
-        """One pass; returns what was delivered, in order."""
+    def deliver_due(self, *, now: datetime, limit: int = 100, started: float | None = None) -> list[Delivery]:
+        """One pass; returns what was delivered, in order. Leases run from ``now``, so sending stops once
+        SEND_BUDGET has passed since ``started`` (the clock's reading when the pass began; default: this call)."""
+        started = self.clock() if started is None else started
         with self.uow() as uow:
             batch = uow.outbox.claim(now=now, limit=limit, channels=list(self.senders), lease_until=now + LEASE)
             uow.commit()
         delivered: list[Delivery] = []
-        for d in batch:
+        for i, d in enumerate(batch):
+            if self.clock() - started > SEND_BUDGET.total_seconds():
+                log.warning("outbox pass over its time budget: %s leased messages wait for their lease", len(batch) - i)
+                break
             error: str | None = None
             permanent = False
             try:
@@ -58,7 +75,10 @@ class OutboxDispatcher:
 
     def drain(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
         """Deliver until nothing is due at ``now`` (failed rows wait for their retry time)."""
+        started = self.clock()
         out: list[Delivery] = []
-        while batch := self.deliver_due(now=now, limit=limit):
+        while self.clock() - started <= SEND_BUDGET.total_seconds() and (
+            batch := self.deliver_due(now=now, limit=limit, started=started)
+        ):
             out += batch
         return out

@@ -23,7 +23,11 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
     from bot.feishu.parse import Keys
     from bot.feishu.routes import FeishuRoutes
 
-    keys = Keys(encrypt_key=settings.feishu_encrypt_key or None, verification_token=settings.feishu_verification_token)
+    keys = Keys(
+        encrypt_key=settings.feishu_encrypt_key or None,
+        verification_token=settings.feishu_verification_token,
+        app_id=settings.feishu_app_id,
+    )
     if not keys.verification_token and not keys.encrypt_key:
         log.warning("KESU_FEISHU_VERIFICATION_TOKEN and KESU_FEISHU_ENCRYPT_KEY are unset: Feishu requests are refused")
     cipher = AESCipher(keys.encrypt_key or "-")

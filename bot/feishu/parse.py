@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,10 +33,12 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class Keys:
-    """What a request is checked with: the app's encrypt key and verification token (either may be unset)."""
+    """What a request is checked with: the app's encrypt key and verification token (either may be unset), and
+    its app id (an event naming another app is refused, like WeCom's corp id inside the ciphertext)."""
 
     encrypt_key: str | None
     verification_token: str | None
+    app_id: str | None = None
 
 
 def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
@@ -46,7 +49,7 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
 def _object(text: str | bytes) -> dict[str, Any]:
     try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested past the C stack
         raise Rejected(400, "malformed JSON") from None
     if not isinstance(data, dict):
         raise Rejected(400, "JSON is not an object")
@@ -78,7 +81,7 @@ def open_envelope(
             age = now - float(ts)
         except ValueError:
             raise Rejected(400, "bad timestamp header") from None
-        if abs(age) > MAX_AGE:
+        if not math.isfinite(age) or abs(age) > MAX_AGE:  # float("nan") parses, and abs(nan) > MAX_AGE is False
             raise Rejected(401, f"request timestamp {age:.0f} s away from now")
     if keys.encrypt_key and (ts or nonce or sig):
         if not (ts and nonce and sig):
@@ -103,6 +106,9 @@ def open_envelope(
     vt = keys.verification_token
     if vt and not (isinstance(token, str) and hmac.compare_digest(token.encode(), vt.encode())):
         raise Rejected(401, "wrong verification token")
+    app_id = (header or {}).get("app_id")
+    if keys.app_id and app_id is not None and app_id != keys.app_id:
+        raise Rejected(403, "an event for another app")
     if keys.encrypt_key and not signed and payload.get("type") != "url_verification":
         raise Rejected(401, "unsigned request")
     return payload

@@ -107,7 +107,8 @@ class FeishuRoutes:
                 log.exception("feishu message not stored")
                 return JSONResponse({"msg": "try again"}, status_code=503)  # Feishu retries; nothing was lost
         elif kind == "im.chat.member.bot.added_v1":
-            chat_id = (payload.get("event") or {}).get("chat_id")
+            event = payload.get("event")
+            chat_id = event.get("chat_id") if isinstance(event, dict) else None  # any shape: never a 500
             log.info("Kesu was added to Feishu chat %s: add it to kesu.toml [[chats]] feishu = ...", chat_id)
         else:
             log.debug("feishu event %r ignored", kind)

@@ -19,7 +19,7 @@ from core import campaign as cp
 from core.campaign import Campaign
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
-from core.nag import due_nudge, running
+from core.nag import due_looks, due_nudge, next_look, plan_looks, plan_rules
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
@@ -38,6 +38,12 @@ class Scheduler:
     outbox: OutboxDispatcher
     channel_for: ChannelFor
     monthly: Callable[[str], MonthlySummary] | None = None  # the month's statistics (SQL aggregates)
+    rules: str = ""  # the fingerprint reminder passes note their plans under (default: from org and policy)
+
+    def __post_init__(self) -> None:
+        if not self.rules:
+            policy = self.dispatcher.policy
+            self.rules = plan_rules(policy.reminders, policy.calendar, policy.tz, self.org)
 
     def tick(self, *, now: datetime) -> list[Delivery]:
         """One pass; returns the messages delivered."""
@@ -52,28 +58,36 @@ class Scheduler:
     def nag(self, *, now: datetime) -> int:
         """For every running clock, the latest reminder or escalation that has come due (core/nag.py), to the
         people concerned only. The outbox key (stage + person) makes each go out once, whatever the number
-        of passes or workers. Returns how many messages were queued."""
+        of passes or workers. Only forms and records that can have a stage due are loaded: each one looked at
+        gets a note of when its next stage comes (``core.nag.due_looks``). Returns how many messages were
+        queued."""
         policy = self.dispatcher.policy
         reminders = policy.reminders
         count = 0
         with self.uow() as uow:
-            for watch in running(uow, self.org):
-                nudge = due_nudge(
-                    watch,
-                    reminders.policy(watch.clock),
-                    self.org,
-                    calendar=policy.calendar,
-                    tz=policy.tz,
-                    work=reminders.work,
-                    now=now,
-                )
-                if nudge is None:
-                    continue
-                card = nudge_card(watch, nudge, self.org, policy.tz)
-                for pid in nudge.to:
-                    to = Recipient.user(pid)
-                    msg = OutboundMessage(to, message_payload(card=card), f"{nudge.key}:{pid}")
-                    count += uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            looks = due_looks(uow, self.org, rules=self.rules, now=now)
+            for look in looks:
+                for watch in look.watches:
+                    nudge = due_nudge(
+                        watch,
+                        reminders.policy(watch.clock),
+                        self.org,
+                        calendar=policy.calendar,
+                        tz=policy.tz,
+                        work=reminders.work,
+                        now=now,
+                    )
+                    if nudge is None:
+                        continue
+                    card = nudge_card(watch, nudge, self.org, policy.tz)
+                    for pid in nudge.to:
+                        to = Recipient.user(pid)
+                        msg = OutboundMessage(to, message_payload(card=card), f"{nudge.key}:{pid}")
+                        count += uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            nexts = [
+                (look, next_look(look, reminders, calendar=policy.calendar, tz=policy.tz, after=now)) for look in looks
+            ]
+            plan_looks(uow, nexts, rules=self.rules)
             uow.commit()
         return count
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 
+MAX_KEY = 200  # the inbox's event_key column (VARCHAR(200), enforced by PostgreSQL)
+
 
 class BadCallback(Exception):
     """The body is not a WeCom callback we can read (malformed, entities, no Encrypt)."""
+
+
+def redelivery_key(key: str) -> str:
+    """The inbox key of a callback, hashed when longer than the column: a tap's EventKey alone may be 1024 bytes
+    and its TaskId 128, and a key that does not fit made PostgreSQL refuse the tap (a 500)."""
+    return key if len(key) <= MAX_KEY else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ def message(plain: str) -> Message:
     created_text = field("CreateTime")
     created = int(created_text) if created_text.isascii() and created_text.isdigit() else 0
     msg_type = field("MsgType")
-    msg_id = field("MsgId") or f"{userid}{created}"
+    msg_id = redelivery_key(field("MsgId") or f"{userid}{created}")
     if msg_type == "text":
         return Message("text", userid, msg_id, created, text=root.findtext("Content") or "")
     if msg_type == "image":
@@ -73,11 +82,11 @@ def message(plain: str) -> Message:
             return Message(
                 "click",
                 userid,
-                f"{userid}{created}{task}{event_key}",
+                redelivery_key(f"{userid}{created}{task}{event_key}"),
                 created,
                 event_key=event_key,
                 task_id=task,
                 response_code=field("ResponseCode") or None,
             )
-        return Message("event", userid, f"{userid}{created}{event}", created)
+        return Message("event", userid, redelivery_key(f"{userid}{created}{event}"), created)
     return Message("message", userid, msg_id, created)

@@ -6,8 +6,8 @@ the adapter which values the person may type in a reply, because template cards 
 
 from __future__ import annotations
 
+import hashlib
 import re
-import uuid
 from typing import Any
 
 MAX_BUTTONS = 6
@@ -29,10 +29,13 @@ def parse_key(key: str) -> tuple[str, str, tuple[str, ...]] | None:
     return parts[0], parts[1], tuple(n for n in parts[2].split(",") if n)
 
 
-def task_id(card_id: str, delivery_id: int) -> str:
-    """A task id never used before: WeCom refuses a reused one (only [0-9A-Za-z_-@], ≤ 128 bytes)."""
+def task_id(card_id: str, delivery_id: int, salt: str) -> str:
+    """One task id per outbox delivery, the same on every attempt, so a re-send is the same request and WeCom's
+    duplicate check drops it. WeCom refuses a task id used before (only [0-9A-Za-z_-@], ≤ 128 bytes): ``salt``
+    (the outbox key and creation time) keeps ids apart when a new database counts delivery ids from 1 again."""
     safe = re.sub(r"[^0-9A-Za-z_\-@]", "_", card_id)[:60]
-    return f"{safe}-{delivery_id}-{uuid.uuid4().hex[:12]}"
+    digest = hashlib.sha256(f"{delivery_id}|{salt}".encode()).hexdigest()[:12]
+    return f"{safe}-{delivery_id}-{digest}"
 
 
 def text_message(text: str) -> dict[str, Any]:

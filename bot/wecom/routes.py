@@ -218,7 +218,7 @@ class Callback:
         if not (sig and timestamp and nonce):
             return _refuse(400, "missing query parameters")
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
             return _refuse(413, "body too large")
         chunks: list[bytes] = []
         size = 0
@@ -228,7 +228,8 @@ class Callback:
                 return _refuse(413, "body too large")
             chunks.append(chunk)
         body = b"".join(chunks)
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_AGE:
+        # isascii: "²".isdigit() is True but int("²") raises (a 500 before the signature was even checked).
+        if not (timestamp.isascii() and timestamp.isdigit()) or abs(time.time() - int(timestamp)) > MAX_AGE:
             return _refuse(403, "stale or invalid timestamp")
         try:
             plain = self.crypto.decrypt_message(envelope(body), sig, timestamp, nonce)

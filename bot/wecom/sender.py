@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +19,10 @@ from core.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 PLATFORM = "wecom"
+BODY_PLATFORM = "wecom-body"  # in the platform state table: which delivery first sent a body to a person
+# WeCom drops a message/send whose request JSON equals one accepted within the interval (at most 4 hours): a
+# re-send of one delivery is the same request (template cards carry a task id per delivery, texts see _once).
+DUPLICATE_CHECK = {"enable_duplicate_check": 1, "duplicate_check_interval": 4 * 3600}
 
 
 class DbTokens:
@@ -122,22 +127,39 @@ class WeComSender:
             raise PermanentDeliveryError(f"未知的人员 {person_id}")
         card = d.payload.get("card")
         if not card:
-            self.client.send(userid, render.text_message(str(d.payload.get("text") or "")))
+            self.client.send(userid, self._once(userid, render.text_message(str(d.payload.get("text") or "")), d))
             return
         card_id = str(card["id"])
         with self.uow() as u:
             copy = u.platform.copy_of(PLATFORM, recipient=person_id, card_id=card_id)
-        task = render.task_id(card_id, d.id)
+        created = d.created_at.isoformat() if d.created_at else ""
+        task = render.task_id(card_id, d.id, f"{d.key}|{created}")
         if copy and self._update(userid, copy, render.template_card(d.payload, task=task)):
             self._remember(person_id, card_id, "")  # a response code works once
             return
         if not card.get("actions"):
-            self.client.send(userid, render.markdown_message(d.payload))
+            self.client.send(userid, self._once(userid, render.markdown_message(d.payload), d))
             return
-        answer = self.client.send(userid, render.card_message(d.payload, task=task))
+        answer = self.client.send(userid, {**render.card_message(d.payload, task=task), **DUPLICATE_CHECK})
         code = answer.get("response_code")
         if code:
             self._remember(person_id, card_id, str(code))
+
+    def _once(self, userid: str, body: dict[str, Any], d: Delivery) -> dict[str, Any]:
+        """``body`` with WeCom's duplicate check when this delivery is the first to send exactly this body to
+        this person, so a re-send after a lost answer (a timeout, a worker killed before it marked the row sent)
+        is dropped by WeCom. The check compares the request JSON, so a later delivery with the same words (a
+        second 「怎么用」 answer) goes without it: WeCom would drop it as a duplicate of the first. The first
+        delivery is claimed in the database (an insert only one transaction can make), whatever the workers."""
+        digest = hashlib.sha256(json.dumps([userid, body], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        digest = digest[:40]
+        with self.uow() as u:
+            owner = u.platform.copy_of(BODY_PLATFORM, recipient=userid, card_id=digest)
+            if owner is None and u.nags.claim(f"{BODY_PLATFORM}:{digest}", at=self.now()):
+                u.platform.remember_copy(BODY_PLATFORM, recipient=userid, card_id=digest, ref=d.key, now=self.now())
+                u.commit()
+                owner = d.key
+        return {**body, **DUPLICATE_CHECK} if owner == d.key else body
 
     def _update(self, userid: str, code: str, card: dict[str, Any]) -> bool:
         """Replace the person's copy; False when WeCom refuses the code (used or expired): send a new card."""

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ class Call:
     body: bytes
     status: int = 0
     result: dict[str, Any] = field(default_factory=dict)
+    duplicate: bool = False  # a send whose uuid was accepted within the hour: no second message
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -67,6 +68,12 @@ class FakeFeishu:
     contacts: dict[str, Any] = field(default_factory=dict)
     port: int = 0
     ws_url: str = ""  # where the long-connection endpoint sends clients (a FakeLongConnection)
+    # Failures of message sends: ``refuse(call)`` returns a status to answer with before accepting (nothing
+    # sent); ``after(call)``, once the message was accepted, returns a status to answer instead (the answer is
+    # lost) or None.
+    refuse: Callable[[Call], int | None] | None = None
+    after: Callable[[Call], int | None] | None = None
+    uuids: dict[str, tuple[float, str]] = field(default_factory=dict)  # receive_id:uuid -> (when, message_id)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -86,7 +93,7 @@ class FakeFeishu:
         """Messages sent: receive_id_type, receive_id, msg_type, content (decoded), uuid, message_id."""
         out = []
         for c in self.calls:
-            if c.method == "POST" and c.path == "/open-apis/im/v1/messages" and c.result:
+            if c.method == "POST" and c.path == "/open-apis/im/v1/messages" and c.result and not c.duplicate:
                 body = c.json()
                 out.append(
                     {
@@ -136,7 +143,9 @@ class FakeFeishu:
         def authorised(call: Call) -> bool:
             return call.headers.get("authorization", "").removeprefix("Bearer ") in fake.valid_tokens
 
-        async def answer(request: Request, ok: dict[str, Any]) -> Response:
+        async def answer(
+            request: Request, ok: dict[str, Any], accept: Callable[[Call, dict[str, Any]], Response] | None = None
+        ) -> Response:
             call, canned = await record(request)
             if canned is not None:
                 if canned.delay:
@@ -147,6 +156,8 @@ class FakeFeishu:
             if not authorised(call):
                 call.status = 400
                 return reply(400, {"code": 99991663, "msg": "Invalid access token for authorization."})
+            if accept is not None:
+                return accept(call, ok)
             call.status, call.result = 200, ok
             return reply(200, {"code": 0, "msg": "success", "data": ok})
 
@@ -168,9 +179,29 @@ class FakeFeishu:
             config = {"ReconnectCount": 0, "ReconnectInterval": 1, "ReconnectNonce": 0, "PingInterval": 120}
             return reply(200, {"code": 0, "data": {"URL": fake.ws_url, "ClientConfig": config}})
 
+        def accept_message(call: Call, ok: dict[str, Any]) -> Response:
+            """An authorised send: refused, sent, or (same uuid within the hour) not sent again; its answer may
+            be lost after it was sent."""
+            if fake.refuse is not None and (status := fake.refuse(call)):
+                call.status = status
+                return reply(status, {"code": 99991400, "msg": "refused"})
+            body = call.json()
+            key = f"{body.get('receive_id')}:{body['uuid']}" if body.get("uuid") else None  # per receiver here
+            with fake._lock:
+                seen = fake.uuids.get(key) if key else None
+                if seen and time.monotonic() - seen[0] < 3600:
+                    ok, call.duplicate = {"message_id": seen[1]}, True
+                elif key:
+                    fake.uuids[key] = (time.monotonic(), str(ok["message_id"]))
+            call.status, call.result = 200, ok
+            lost = fake.after(call) if fake.after else None
+            if lost:
+                return reply(lost, {"code": 99991400, "msg": "answer lost"})
+            return reply(200, {"code": 0, "msg": "success", "data": ok})
+
         @app.post("/open-apis/im/v1/messages")
         async def send(request: Request) -> Response:
-            return await answer(request, {"message_id": f"om_{next(fake._ids)}"})
+            return await answer(request, {"message_id": f"om_{next(fake._ids)}"}, accept_message)
 
         @app.patch("/open-apis/im/v1/messages/{message_id}")
         async def patch(request: Request, message_id: str) -> Response:

@@ -132,11 +132,7 @@ def fake_server() -> Iterator[tuple[FakeWeCom, str]]:
 def fake(fake_server: tuple[FakeWeCom, str]) -> FakeWeCom:
     """The fake WeCom API, emptied for this test."""
     f = fake_server[0]
-    f.calls.clear()
-    f.valid_tokens.clear()
-    f.invalid_users.clear()
-    f.script.clear()
-    f.delay.clear()
+    f.reset()
     return f
 
 

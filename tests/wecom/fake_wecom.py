@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+SENDS = ("message/send", "appchat/send", "webhook/send")  # the calls that put a message in front of people
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Call:
     path: str
     params: dict[str, str]
     body: Any
+    peer: str = ""  # the client's address: which connection (process) it came on
 
 
 @dataclass
@@ -42,6 +44,25 @@ class FakeWeCom:
     users: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Messages people received (SENDS accepted, minus those dropped by the duplicate check), and those dropped.
+    deliveries: list[Call] = field(default_factory=list)
+    duplicates: list[Call] = field(default_factory=list)
+    accepted: dict[str, tuple[float, str]] = field(default_factory=dict)  # request JSON -> (when, msgid)
+    # Failures: ``refuse(call)`` returns an answer to a send before accepting it (nothing delivered): an HTTP
+    # status, or a JSON error such as {"errcode": -1, "errmsg": "system busy"};
+    # ``after(call)``, once the send was accepted, returns a status to answer instead (the answer is lost) or
+    # None; it may also block, holding the answer back.
+    refuse: Callable[[Call], int | dict[str, Any] | None] | None = None
+    after: Callable[[Call], int | None] | None = None
+
+    def reset(self) -> None:
+        """Forget everything received and every scripted behaviour (each test starts from here)."""
+        with self.lock:
+            for store in (self.calls, self.deliveries, self.duplicates):
+                store.clear()
+            for table in (self.valid_tokens, self.invalid_users, self.script, self.delay, self.accepted):
+                table.clear()
+            self.refuse = self.after = None
 
     def sent(self, path: str) -> list[Call]:
         """Calls to ``path`` (e.g. "message/send"), oldest first."""
@@ -63,6 +84,26 @@ class FakeWeCom:
                 out.append(c.body[c.body["msgtype"]]["content"])
         return out
 
+    def _accept(self, call: Call, answer: dict[str, Any]) -> Response:
+        """A send WeCom accepted. With ``enable_duplicate_check``, a request whose JSON equals one accepted in the
+        last ``duplicate_check_interval`` seconds (default 1800) is not shown again (its answer is undocumented:
+        here errcode 0 and the first message's msgid, no response_code)."""
+        duplicate = False
+        if call.body.get("enable_duplicate_check"):
+            key = json.dumps(call.body, sort_keys=True, ensure_ascii=False)
+            interval = float(call.body.get("duplicate_check_interval") or 1800)
+            with self.lock:
+                seen = self.accepted.get(key)
+                if seen and time.monotonic() - seen[0] < interval:
+                    duplicate = True
+                    answer = {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": seen[1]}
+                else:
+                    self.accepted[key] = (time.monotonic(), str(answer.get("msgid", "")))
+        with self.lock:
+            (self.duplicates if duplicate else self.deliveries).append(call)
+        lost = self.after(call) if self.after else None
+        return Response(status_code=lost) if lost else JSONResponse(answer)
+
     def app(self) -> FastAPI:
         api = FastAPI()
 
@@ -72,8 +113,10 @@ class FakeWeCom:
             multipart = request.headers.get("content-type", "").startswith("multipart/")
             body: Any = {"multipart": raw} if multipart else (json.loads(raw) if raw else {})
             params = dict(request.query_params)
+            peer = f"{request.client.host}:{request.client.port}" if request.client else ""
+            call = Call(request.method, path, params, body, peer)
             with self.lock:
-                self.calls.append(Call(request.method, path, params, body))
+                self.calls.append(call)
                 scripted = self.script.get(path)
                 answer = scripted.pop(0) if scripted else None
                 n = next(self.counter)
@@ -83,12 +126,14 @@ class FakeWeCom:
                 return Response(status_code=answer)
             if isinstance(answer, dict):
                 return JSONResponse(answer)
+            if path in SENDS and self.refuse is not None and (refused := self.refuse(call)):
+                return JSONResponse(refused) if isinstance(refused, dict) else Response(status_code=refused)
             if path == "gettoken":
                 token = f"TOKEN{n}"
                 self.valid_tokens.add(token)
                 return JSONResponse({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200})
             if path == "webhook/send":
-                return JSONResponse({"errcode": 0, "errmsg": "ok"})
+                return self._accept(call, {"errcode": 0, "errmsg": "ok"})
             if path == "webhook/upload_media":
                 return JSONResponse({"errcode": 0, "errmsg": "ok", "type": "file", "media_id": f"WMEDIA{n}"})
             if params.get("access_token") not in self.valid_tokens:
@@ -98,7 +143,9 @@ class FakeWeCom:
                 out: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(bad), "msgid": f"m{n}"}
                 if body.get("msgtype") == "template_card":
                     out["response_code"] = f"RC{n}"
-                return JSONResponse(out)
+                return self._accept(call, out)
+            if path == "appchat/send":
+                return self._accept(call, {"errcode": 0, "errmsg": "ok"})
             if path == "media/upload":
                 return JSONResponse({"errcode": 0, "errmsg": "ok", "type": params.get("type"), "media_id": f"MEDIA{n}"})
             if path == "media/get":
