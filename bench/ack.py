@@ -44,7 +44,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-from fastapi import Request  # module level: the floor routes' annotations are resolved here
+from fastapi import FastAPI, Request  # module level: the floor routes' annotations are resolved here
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,10 +84,8 @@ def _env(platform: str, db_url: str) -> dict[str, str]:
     return env
 
 
-def serve(platform: str, fd: int) -> None:
-    """The child: the real app with the floor route, on the listening socket ``fd`` from the parent."""
-    import uvicorn
-
+def make_app(platform: str) -> FastAPI:
+    """What `kesu serve` runs (from the ``KESU_*`` environment), plus the floor route ``POST /floor``."""
     from bot.config import Settings
     from bot.wiring import build, create_app
 
@@ -124,6 +122,14 @@ def serve(platform: str, fd: int) -> None:
                 return JSONResponse({"msg": "refused"}, status_code=r.status)
             return JSONResponse({"msg": "success"})
 
+    return app
+
+
+def serve(platform: str, fd: int) -> None:
+    """The child: the real app with the floor route, on the listening socket ``fd`` from the parent."""
+    import uvicorn
+
+    app = make_app(platform)
     sock = socket.socket(fileno=fd)  # not uvicorn's fd=, which takes it for a Unix socket (no TCP_NODELAY)
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=120)
     uvicorn.Server(config).run(sockets=[sock])

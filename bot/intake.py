@@ -138,6 +138,7 @@ class _Item:
     event: InboundEvent
     prepare: Prepare | None
     future: Future[Stored] | asyncio.Future[Stored]
+    then: Callable[[Stored], Any] | None = None
 
 
 def _settle_all(outcomes: list[tuple[asyncio.Future[Stored], Stored | BaseException]]) -> None:
@@ -149,6 +150,16 @@ def _settle_all(outcomes: list[tuple[asyncio.Future[Stored], Stored | BaseExcept
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def _run_each(calls: list[tuple[Callable[[Stored], Any], Stored]]) -> None:
+    """A stored batch's processing, each event on its own: one failing leaves its event pending (the worker's
+    next pass retries it) and the rest go on."""
+    for then, stored in calls:
+        try:
+            then(stored)
+        except Exception:
+            log.exception("background processing failed")
 
 
 class GroupIntake:
@@ -183,17 +194,22 @@ class GroupIntake:
         with self.gate.urgent():
             return fn(*args)
 
-    def submit(self, event: InboundEvent, prepare: Prepare | None = None) -> Future[Stored]:
+    def submit(
+        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
+    ) -> Future[Stored]:
         """Queue ``event`` for the next group commit (from any thread); the future gives its inbox id (None for
-        a duplicate) and what ``prepare`` learnt."""
+        a duplicate) and what ``prepare`` learnt. ``then(stored)`` runs in the background thread once the event
+        is stored (not for a duplicate): its processing, queued by the writer with the rest of its batch."""
         future: Future[Stored] = Future()
-        self._queue(_Item(event, prepare, future))
+        self._queue(_Item(event, prepare, future, then))
         return future
 
-    def store(self, event: InboundEvent, prepare: Prepare | None = None) -> Awaitable[Stored]:
+    def store(
+        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
+    ) -> Awaitable[Stored]:
         """``submit`` for the event loop: await it; raises if the database refused the event."""
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self._queue(_Item(event, prepare, future))
+        self._queue(_Item(event, prepare, future, then))
         return future
 
     def _queue(self, item: _Item) -> None:
@@ -226,6 +242,9 @@ class GroupIntake:
             self._lock.notify_all()
 
     def _ensure(self, name: str, target: Callable[[], None]) -> None:
+        thread = self._threads.get(name)
+        if thread is not None and thread.is_alive():  # every request passes here: no lock when it runs
+            return
         with self._lock:
             thread = self._threads.get(name)
             if thread is None or not thread.is_alive():
@@ -286,6 +305,13 @@ class GroupIntake:
         for loop, pairs in loops.items():
             with suppress(RuntimeError):  # a closed loop: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle_all, pairs)
+        after = [
+            (item.then, outcome)
+            for item, outcome in zip(batch, outcomes, strict=True)
+            if item.then is not None and not isinstance(outcome, BaseException) and outcome[0] is not None
+        ]
+        if after:  # one job for the batch: its events are processed in the order they were stored
+            self.later(_run_each, after)
 
     def _commit(self, batch: list[_Item]) -> list[Stored]:
         with self.gate.urgent(), self.uow() as u:

@@ -155,11 +155,16 @@ class Intake(Protocol):
         """``fn(*args)`` (blocking) with its database work ahead of background work: inline tap decisions."""
         ...
 
-    def store(self, event: InboundEvent, prepare: Prepare | None = None) -> Awaitable[Stored]:
-        """Store ``event`` durably in the next group commit."""
+    def store(
+        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
+    ) -> Awaitable[Stored]:
+        """Store ``event`` durably in the next group commit; then (unless a duplicate) ``then(stored)`` in the
+        background, queued by the writer for the whole batch."""
         ...
 
-    def submit(self, event: InboundEvent, prepare: Prepare | None = None) -> Future[Stored]:
+    def submit(
+        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
+    ) -> Future[Stored]:
         """``store`` for a thread that is not the web server's event loop: wait on the future."""
         ...
 

@@ -194,7 +194,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     )
 
     def now() -> datetime:
-        return datetime.now(UTC).astimezone(config.timezone)
+        return datetime.now(config.timezone)
 
     intake = GroupIntake(uow, gate, now)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
@@ -319,7 +319,9 @@ def create_app(kesu: Kesu, *, worker: bool = True, long_connections: Sequence[st
         return {"status": "ok", "database": kesu.engine.dialect.name}
 
     for platform in kesu.platforms:
-        app.include_router(platform.router)
+        # The routes themselves, not include_router: FastAPI 0.165 matches an included router's routes
+        # through an extra layer per request, ~25 µs of the ~300 µs an acknowledgement costs (bench/ack.py).
+        app.router.routes.extend(platform.router.routes)
     app.add_middleware(_AckFirst, gate=kesu.intake.gate)
     return app
 

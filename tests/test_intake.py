@@ -70,6 +70,25 @@ def test_one_bad_event_does_not_refuse_the_others(kesu: Kesu) -> None:
     assert _inbox(kesu) == 3
 
 
+def test_then_runs_after_the_commit_in_order_once_per_stored_event_and_not_for_a_duplicate(kesu: Kesu) -> None:
+    intake = kesu.intake
+    ran: list[tuple[str, int | None, int]] = []
+
+    def then(key: str, stored: tuple[int | None, object]) -> None:
+        ran.append((key, stored[0], _inbox(kesu)))  # the batch is committed when it runs
+        if key == "t1":
+            raise RuntimeError("processing failed")  # the others still run
+
+    assert intake.submit(_event("t0")).result(timeout=10)[0] is not None
+    with intake.gate.urgent(), kesu.uow():  # queue while the database is busy: one batch
+        futures = [intake.submit(_event(k), then=lambda s, k=k: then(k, s)) for k in ("t1", "t2", "t0", "t3")]
+    ids = [f.result(timeout=10)[0] for f in futures]
+    assert intake.settle(timeout=10)
+    assert ids[2] is None  # t0 was stored before: a duplicate, not processed again
+    assert [(k, i) for k, i, _ in ran] == [("t1", ids[0]), ("t2", ids[1]), ("t3", ids[3])]
+    assert all(count == 4 for *_, count in ran)
+
+
 def test_background_work_waits_while_a_request_is_answered_and_urgent_work_goes_first() -> None:
     gate = Gate(exclusive=True, patience=30, quiet=0)
     order: list[str] = []

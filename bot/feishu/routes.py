@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from bot.feishu import parse, render
 from bot.feishu.client import INLINE, PLATFORM, FeishuClient, recipient_key
-from bot.protocol import Click, InboundEvent, Outcome, PlatformDeps
+from bot.protocol import Click, InboundEvent, Outcome, PlatformDeps, Stored
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,7 @@ class FeishuRoutes:
         image: str | None = None
         if msg.message_type == "image" and msg.image_key:
             image = await run_in_threadpool(self.intake.call_urgent, self._keep_image, msg.message_id, msg.image_key)
-        event_id, _ = await self.intake.store(self._inbound(msg, user, image))
-        if event_id is not None:
-            self.intake.later(self._process, event_id)
+        await self.intake.store(self._inbound(msg, user, image), then=self._processed)
 
     def _addressed(self, payload: Mapping[str, Any]) -> tuple[parse.Message, str] | None:
         """A message for Kesu from a known person (and that person's id); unknown people are told to ask an
@@ -193,10 +191,13 @@ class FeishuRoutes:
             image: str | None = None
             if msg.message_type == "image" and msg.image_key:
                 image = self.intake.call_urgent(self._keep_image, msg.message_id, msg.image_key)
-            event_id, _ = self.intake.submit(self._inbound(msg, user, image)).result(timeout=10)
-            if event_id is not None:
-                self.intake.later(self._process, event_id)
+            self.intake.submit(self._inbound(msg, user, image), then=self._processed).result(timeout=10)
         return None
+
+    def _processed(self, stored: Stored) -> None:
+        """Once a message is stored (the writer queues it): process it."""
+        if stored[0] is not None:
+            self._process(stored[0])
 
     def _process(self, event_id: int) -> Outcome:
         return self.deps.sink.process(event_id, now=self.deps.now())

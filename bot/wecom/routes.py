@@ -15,6 +15,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
@@ -24,7 +25,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.protocol import Click, InboundEvent, PlatformDeps, Prepare
+from bot.protocol import Click, InboundEvent, PlatformDeps, Prepare, Stored
 from bot.wecom import render
 from bot.wecom.client import WeComClient, WeComError
 from bot.wecom.parse import BadCallback, Message, envelope, message
@@ -171,6 +172,12 @@ class Callback:
                 out.append((replace(event, text=None, click=click), pending))
         return out
 
+    def processed(self, person: str, stored: Stored) -> None:
+        """Once a text or photo is stored (the writer queues it): process it."""
+        event_id, pending = stored
+        if event_id is not None:
+            self.process(event_id, pending, person)
+
     def process(self, event_id: int, pending: Pending | None = None, person: str = "") -> None:
         """Handle a stored text or photo (after the answer); values typed for a tap that are refused again
         (a misspelt department …) may be typed once more."""
@@ -265,12 +272,10 @@ class Callback:
             media_id = await run_in_threadpool(self.deps.intake.call_urgent, self.keep, data, content_type)
             event, prepare = replace(event, text=None, image=media_id), None
         try:
-            event_id, pending = await self.deps.intake.store(event, prepare)
+            await self.deps.intake.store(event, prepare, then=partial(self.processed, person.id))
         except Exception:
             log.exception("wecom: callback not stored")
             return Response(status_code=503)  # WeCom retries; nothing was acknowledged
-        if event_id is not None:
-            self.deps.intake.later(self.process, event_id, pending, person.id)
         return PlainTextResponse("")
 
     def keep(self, data: bytes, content_type: str) -> str:

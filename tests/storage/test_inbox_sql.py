@@ -1,0 +1,69 @@
+"""The acknowledgement path's plain-SQL writes (``add_many``, ``copies_of``) store and read exactly what the ORM
+path does, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from storage.uow import SqlUnitOfWork, session_factory
+
+NOW = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_a_batch_is_stored_once_each_and_reads_back_as_written(engine: sa.Engine) -> None:
+    payload = {"user": "sales1", "text": "明辉电子投诉X200外壳划伤,200个,急 'quote' %s ?", "n": [1, {"x": None}]}
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        first = u.inbox.add_many([("wecom", "m1", payload)], now=NOW)
+        u.commit()
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        ids = u.inbox.add_many(
+            [
+                ("wecom", "m2", {"k": 2}),
+                ("wecom", "m1", {"k": "again"}),
+                ("feishu", "m1", {"k": 3}),
+                ("wecom", "m2", {}),
+            ],
+            now=NOW,
+        )
+        u.commit()
+    assert first[0] is not None
+    # m1 was stored before and m2's second copy in the same batch are duplicates: None; the others get ids
+    assert ids[1] is None and ids[3] is None
+    assert ids[0] is not None and ids[2] is not None and len({first[0], ids[0], ids[2]}) == 3
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        stored = u.inbox.claim(first[0])
+        assert stored is not None
+        assert stored.payload == payload and stored.platform == "wecom" and stored.event_key == "m1"
+        assert u.inbox.pending(limit=10) == sorted([first[0], ids[0], ids[2]])
+    with engine.connect() as conn:
+        at = conn.exec_driver_sql(f"SELECT received_at FROM inbox WHERE id = {ids[2]}").scalar_one()
+    as_written = NOW.astimezone(UTC).replace(tzinfo=None)
+    assert (at if isinstance(at, datetime) else datetime.fromisoformat(at)) == as_written  # naive UTC, as the ORM
+
+
+def test_more_events_than_one_statement_takes_are_all_stored(engine: sa.Engine) -> None:
+    events = [("wecom", f"k{i}", {"i": i}) for i in range(2500)]
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        ids = u.inbox.add_many(events, now=NOW)
+        u.commit()
+    assert None not in ids and len(set(ids)) == 2500
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        last = u.inbox.claim(ids[-1])  # type: ignore[arg-type]
+        assert last is not None and last.payload == {"i": 2499}
+
+
+def test_copies_of_reads_only_the_asked_recipients_of_that_card(engine: sa.Engine) -> None:
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        for who, card, ref in (("a", "c1", "r-a"), ("b", "c1", "r-b"), ("c", "c1", "r-c"), ("a", "c2", "x")):
+            u.platform.remember_copy("wecom", recipient=who, card_id=card, ref=ref, now=NOW)
+        u.platform.remember_copy("feishu", recipient="b", card_id="c1", ref="other-platform", now=NOW)
+        u.commit()
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        assert u.platform.copies_of("wecom", recipients=["a", "b", "b", "nobody"], card_id="c1") == {
+            "a": "r-a",
+            "b": "r-b",
+        }
+        assert u.platform.copies_of("wecom", recipients=[], card_id="c1") == {}
