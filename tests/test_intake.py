@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_then_runs_after_the_commit_in_order_once_per_stored_event_and_not_for_a
 
     assert intake.submit(_event("t0")).result(timeout=10)[0] is not None
     with intake.gate.urgent(), kesu.uow():  # queue while the database is busy: one batch
-        futures = [intake.submit(_event(k), then=lambda s, k=k: then(k, s)) for k in ("t1", "t2", "t0", "t3")]
+        futures = [intake.submit(_event(k), then=partial(then, k)) for k in ("t1", "t2", "t0", "t3")]
     ids = [f.result(timeout=10)[0] for f in futures]
     assert intake.settle(timeout=10)
     assert ids[2] is None  # t0 was stored before: a duplicate, not processed again
