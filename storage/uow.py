@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -397,10 +398,11 @@ class SqlInbox:
         # through SQLAlchemy's insert it cost ~45 µs per event in Python (insertmanyvalues, per-row parameter
         # processing), as much as the rest of an acknowledgement; this costs a few (bench/ack.py).
         conn = self.session.connection()
+        sqlite_ = conn.dialect.name == "sqlite"
         payload_of, at_of = _inbox_processors(conn.dialect)
         at = at_of(now)
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        json_mark = mark if conn.dialect.name == "sqlite" else f"CAST({mark} AS JSONB)"  # the payload, as JSON text
+        json_mark = mark if sqlite_ else f"CAST({mark} AS JSONB)"  # the payload, as JSON text
         chosen = list(first.values())
         for start in range(0, len(chosen), _INBOX_CHUNK):
             chunk = chosen[start : start + _INBOX_CHUNK]
@@ -409,11 +411,23 @@ class SqlInbox:
             for i in chunk:
                 platform, key, payload = events[i]
                 params += (platform, key, payload_of(payload), at)
-            rows = conn.exec_driver_sql(
+            insert = (
                 "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) VALUES "
-                f"{values} ON CONFLICT (platform, event_key) DO NOTHING RETURNING id, platform, event_key",
-                tuple(params),
+                f"{values} ON CONFLICT (platform, event_key) DO NOTHING"
             )
+            if sqlite_:
+                # Python's sqlite3 lets go of the GIL for every row it steps through, and each time this thread
+                # waits for it again behind the event loop: RETURNING cost a wait per event. This transaction
+                # holds the write lock (BEGIN IMMEDIATE), so the new rows are those past the largest id, read
+                # back as one row.
+                before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM inbox").scalar_one()
+                conn.exec_driver_sql(insert, tuple(params))
+                new = conn.exec_driver_sql(
+                    "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox WHERE id > ?", (before,)
+                ).scalar_one()
+                rows = json.loads(new)
+            else:
+                rows = conn.exec_driver_sql(insert + " RETURNING id, platform, event_key", tuple(params)).all()
             for event_id, platform, key in rows:
                 ids[first[(platform, key)]] = event_id
         return ids
