@@ -50,7 +50,10 @@ class Gate:
         self.exclusive = exclusive
         self.patience = patience
         self.quiet = quiet
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # acknowledgement work waiting for the database
+        self._calm = threading.Condition(lock)  # background work waiting for a quiet moment
+        self._ready = 0  # background units past their quiet wait (patience spent or quiet seen)
         self._last_request = 0.0  # when the last request ended (monotonic)
         self._requests = 0  # requests being acknowledged
         self._urgent = 0  # acknowledgement units of work waiting
@@ -69,7 +72,7 @@ class Gate:
                 self._requests -= 1
                 self._last_request = time.monotonic()
                 if not self._requests:  # only then can background work see a quiet moment: no wake-up per request
-                    self._cond.notify_all()
+                    self._calm.notify_all()
 
     def in_flight(self) -> int:
         """Requests being acknowledged now."""
@@ -105,6 +108,8 @@ class Gate:
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()
+                if self._ready or not self._requests:  # not a wake-up per group commit while requests are answered
+                    self._calm.notify_all()
 
     def _enter(self, urgent: bool) -> None:
         with self._cond:
@@ -116,7 +121,11 @@ class Gate:
                     self._urgent -= 1
             else:
                 self._wait_for_quiet()
-                self._cond.wait_for(lambda: not (self._busy or self._urgent))
+                self._ready += 1
+                try:
+                    self._calm.wait_for(lambda: not (self._busy or self._urgent))
+                finally:
+                    self._ready -= 1
             self._busy = self.exclusive
 
     def _wait_for_quiet(self) -> None:
@@ -125,12 +134,12 @@ class Gate:
         deadline = time.monotonic() + self.patience
         while (left := deadline - time.monotonic()) > 0:
             if self._busy or self._urgent or self._requests:
-                self._cond.wait(left)
+                self._calm.wait(left)
                 continue
             still = self.quiet - (time.monotonic() - self._last_request)
             if still <= 0:
                 return
-            self._cond.wait(min(still, left))
+            self._calm.wait(min(still, left))
 
 
 @dataclass

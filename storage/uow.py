@@ -417,13 +417,13 @@ class SqlInbox:
             )
             if sqlite_:
                 # Python's sqlite3 lets go of the GIL for every row it steps through, and each time this thread
-                # waits for it again behind the event loop: RETURNING cost a wait per event. This transaction
-                # holds the write lock (BEGIN IMMEDIATE), so the new rows are those past the largest id, read
-                # back as one row.
-                before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM inbox").scalar_one()
+                # waits for it again behind the event loop: RETURNING cost a wait per event. The rows this INSERT
+                # added have the ids last_insert_rowid() - changes() + 1 … last_insert_rowid() (a rowid table
+                # under this transaction's write lock numbers them in turn), read back as one row.
                 conn.exec_driver_sql(insert, tuple(params))
                 new = conn.exec_driver_sql(
-                    "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox WHERE id > ?", (before,)
+                    "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox "
+                    "WHERE changes() > 0 AND id > last_insert_rowid() - changes() AND id <= last_insert_rowid()"
                 ).scalar_one()
                 rows = json.loads(new)
             else:
