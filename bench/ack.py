@@ -1,7 +1,7 @@
 """How fast Kesu acknowledges platform callbacks, against a floor measured in the same run.
 
     .venv/bin/python bench/ack.py [--platform wecom|feishu|both] [--db sqlite|postgres|both]
-                                  [--senders 1,50,200] [--requests 1500] [--interval 1]
+                                  [--senders 1,50,200] [--requests 1500] [--interval 1] [--trials 3]
 
 For each platform and database, a child process runs what `kesu serve` runs (``bot.wiring.build`` +
 ``create_app``, uvicorn, one process; the scheduler is off so that the figures are the webhook's), plus a
@@ -9,7 +9,8 @@ For each platform and database, a child process runs what `kesu serve` runs (``b
 Every request is real: WeCom text callbacks encrypted by wechatpy, Feishu ``im.message.receive_v1`` events
 encrypted and signed as Feishu does; Kesu stores each in the inbox before its 200 and processes it after.
 
-Loads, each on the floor then on Kesu, with the server idle (every stored event processed) before each:
+Loads, each on the floor and on Kesu in turns (``--trials``, the requests split between them), with the server
+idle (every stored event processed) before each turn:
 - saturated, at each ``--senders`` count: every sender posts again as soon as it is answered — throughput
   and p50/p99 latency;
 - paced at 50 senders: each posts every ``--interval`` seconds — latency at a steady everyday load.
@@ -232,9 +233,10 @@ async def _load(port: int, reqs: list[bytes], senders: int, interval: float) -> 
     every ``interval`` seconds, their phases spread over the first interval."""
     latencies: list[float] = []
     pending = iter(reqs)
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(senders)]  # before timing
 
     async def sender(n: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reader, writer = connections[n]
         await asyncio.sleep(interval * n / senders)
         next_at = time.perf_counter()
         for raw in pending:
@@ -336,11 +338,17 @@ def run_server(platform: str, db: str, args: argparse.Namespace) -> list[tuple[s
             loads.append((f"paced, 50 senders × 1/{args.interval:g}s", 50, args.interval))
             for label, senders, interval in loads:
                 n = args.requests if senders > 1 else max(200, args.requests // 3)
-                rows = []
-                for path in ("/floor", kesu_path):
-                    latencies, elapsed = asyncio.run(_load(port, make(n, path), senders, interval))
-                    rows.append(Row.of("floor" if path == "/floor" else "kesu", latencies, elapsed))
-                    _idle(db_url, port)
+                # Floor and Kesu take turns, ``--trials`` times each, so that both meet the same moods of a
+                # shared machine (a floor run followed by a Kesu run once differed by 30 % on the floor alone).
+                latencies: dict[str, list[float]] = {"/floor": [], kesu_path: []}
+                elapsed = dict.fromkeys(latencies, 0.0)
+                for _ in range(args.trials):
+                    for path in latencies:
+                        got, took = asyncio.run(_load(port, make(-(-n // args.trials), path), senders, interval))
+                        latencies[path] += got
+                        elapsed[path] += took
+                        _idle(db_url, port)
+                rows = [Row.of("floor" if p == "/floor" else "kesu", latencies[p], elapsed[p]) for p in latencies]
                 out.append((label, rows[0], rows[1]))
         finally:
             child.terminate()
@@ -356,6 +364,9 @@ def main() -> None:
     parser.add_argument("--senders", default="1,50,200", help="saturated loads: concurrent senders, comma-separated")
     parser.add_argument("--requests", type=int, default=1500, help="requests per load (a third with 1 sender)")
     parser.add_argument("--interval", type=float, default=1.0, help="paced load: seconds between one sender's posts")
+    parser.add_argument(
+        "--trials", type=int, default=3, help="turns the floor and Kesu take at each load (requests split)"
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("KESU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
