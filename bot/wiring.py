@@ -196,7 +196,17 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     def now() -> datetime:
         return datetime.now(config.timezone)
 
-    intake = GroupIntake(uow, gate, now)
+    # PostgreSQL: the inbox write is one INSERT (plus WeCom's read of pending card inputs), atomic by itself, so
+    # it runs in autocommit: no BEGIN and COMMIT round trips, each of which the writer thread waited out and
+    # then waited for the GIL again behind the event loop. (Not on SQLite, whose BEGIN IMMEDIATE is ours.)
+    intake_factory = factory
+    if engine.dialect.name == "postgresql":
+        intake_factory = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+    def intake_uow() -> UnitOfWork:
+        return SqlUnitOfWork(intake_factory, guard=gate.unit)
+
+    intake = GroupIntake(intake_uow, gate, now)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
     dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
