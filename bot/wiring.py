@@ -8,7 +8,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -157,7 +157,7 @@ class Kesu:
 
     def now(self) -> datetime:
         """The real clock, in the factory's timezone (only the composition root reads it)."""
-        return datetime.now(UTC).astimezone(self.config.timezone)
+        return datetime.now(self.config.timezone)
 
 
 def build(settings: Settings, *, migrate: bool = True) -> Kesu:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -259,11 +260,16 @@ def _register(
     ).all()
     # One lookup per value, not per row: at a million forms a month holds ~40,000 rows and ~90,000 clocks, and
     # enum construction, label searches and department lookups per row were a third of the report's time.
-    clock_labels: dict[str, str] = {}
-    problem_labels: dict[str | None, str] = {}
-    departments: dict[str, str] = {}
+    clock_labels = {c.value: text for c, text in CLOCK_LABELS.items()}
     severities = {s.value: SEVERITY_LABELS[s] for s in Severity}
     states = {s.value: STATE_LABELS[s] for s in State}
+    problem_label = cache(partial(label, types=problems))
+
+    @cache
+    def department_name(key: str) -> str:
+        found = org.department(key) if key else None
+        return found.name if found else key
+
     clocks: dict[int, list[ClockRow]] = {}
     for c in conn.execute(
         sa.select(clock.c.complaint_id, clock.c.name, clock.c.started_at, clock.c.due_at, clock.c.met_at)
@@ -274,7 +280,7 @@ def _register(
         clocks.setdefault(c.complaint_id, []).append(
             ClockRow(
                 name=c.name,
-                label=clock_labels.get(c.name) or clock_labels.setdefault(c.name, _clock_label(c.name)),
+                label=clock_labels.get(c.name, c.name),
                 started_at=_local(c.started_at, tz),
                 due_at=c.due_at.astimezone(tz),
                 done_at=_local(c.met_at, tz),
@@ -283,12 +289,6 @@ def _register(
         )
     rows: list[RegisterRow] = []
     for f in forms:
-        if f.problem not in problem_labels:
-            problem_labels[f.problem] = label(f.problem, problems)
-        department = f.department or ""
-        if department and department not in departments:
-            dept = org.department(department)
-            departments[department] = dept.name if dept else department
         received = _local(f.created_at, tz)
         assert received is not None
         rows.append(
@@ -296,8 +296,8 @@ def _register(
                 number=f.number or "",
                 customer=f.customer or "",
                 product=f.product or "",
-                problem=problem_labels[f.problem],
-                department=departments.get(department, department),
+                problem=problem_label(f.problem),
+                department=department_name(f.department or ""),
                 severity=severities[f.severity],
                 state=states[f.state],
                 quantity=f.quantity,
@@ -308,13 +308,6 @@ def _register(
             )
         )
     return tuple(rows)
-
-
-def _clock_label(name: str) -> str:
-    try:
-        return CLOCK_LABELS[ClockName(name)]
-    except (KeyError, ValueError):
-        return name
 
 
 def _local(at: datetime | None, tz: ZoneInfo) -> datetime | None:

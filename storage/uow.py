@@ -73,19 +73,18 @@ from storage.tables import (
 _INBOX_CHUNK = 1000  # events per INSERT on SQLite: 4,000 parameters, under its limit of 32,766
 
 
-def _inbox_processors(dialect: sa.Dialect) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """How the dialect stores an inbox payload and a timestamp (the columns' own types, so rows written in plain
-    SQL read back exactly like rows written by the ORM)."""
-    found = _PROCESSORS.get(dialect.name)
-    if found is None:
-        table = InboxRow.__table__  # type: ignore[attr-defined]
-        payload = table.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        at = table.c.received_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        found = _PROCESSORS[dialect.name] = (payload, at)
-    return found
+def _stored_time(dialect: sa.Dialect, at: datetime) -> Any:
+    """``at`` as the inbox's ``received_at`` column stores it on ``dialect`` (the column's own type, so rows
+    written in plain SQL read back exactly like rows written by the ORM)."""
+    processor = _TIME_PROCESSORS.get(dialect.name)
+    if processor is None:
+        column = InboxRow.__table__.c.received_at  # type: ignore[attr-defined]
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        _TIME_PROCESSORS[dialect.name] = processor
+    return processor(at)
 
 
-_PROCESSORS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
+_TIME_PROCESSORS: dict[str, Callable[[Any], Any]] = {}
 
 
 def _upsert(session: Session) -> Any:
@@ -399,7 +398,7 @@ class SqlInbox:
         # of an acknowledgement; this costs a few (bench/ack.py).
         conn = self.session.connection()
         chosen = [events[i] for i in first.values()]
-        at = _inbox_processors(conn.dialect)[1](now)
+        at = _stored_time(conn.dialect, now)
         rows: Iterable[Sequence[Any]]
         if conn.dialect.name == "postgresql":
             # One statement text whatever the batch size, and the batch as one JSON document: psycopg parses the
@@ -415,13 +414,12 @@ class SqlInbox:
             for event_id, platform, key in rows:
                 ids[first[(platform, key)]] = event_id
             return ids
-        payload_of = _inbox_processors(conn.dialect)[0]
         for start in range(0, len(chosen), _INBOX_CHUNK):
             chunk = chosen[start : start + _INBOX_CHUNK]
             values = ", ".join(["(?, ?, ?, 'pending', 0, ?)"] * len(chunk))
             params: list[Any] = []
             for platform, key, payload in chunk:
-                params += (platform, key, payload_of(payload), at)
+                params += (platform, key, json.dumps(payload), at)  # as SQLAlchemy's JSON type writes it
             conn.exec_driver_sql(
                 "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) VALUES "
                 f"{values} ON CONFLICT (platform, event_key) DO NOTHING",
