@@ -25,7 +25,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.protocol import InboundEvent, Prepare, Stored
-from core.ports import UnitOfWork
+from core.ports import InboxWriter, UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -171,6 +171,32 @@ def _run_each(calls: list[tuple[Callable[[Stored], Any], Stored]]) -> None:
             log.exception("background processing failed")
 
 
+class _Batch:
+    """A batch being written: each event as it is to be stored and what its ``Prepare`` learnt."""
+
+    def __init__(self, items: list[_Item]) -> None:
+        self.items = items
+        self.prepared: list[tuple[InboundEvent, Any]] = [(item.event, None) for item in items]
+        self.reads: dict[Prepare, list[int]] = {}  # each Prepare step, with the indices of its events
+        for i, item in enumerate(items):
+            if item.prepare is not None:
+                self.reads.setdefault(item.prepare, []).append(i)
+
+    def recipients(self, prepare: Prepare) -> list[str]:
+        return [self.items[i].event.user for i in self.reads[prepare]]
+
+    def apply(self, prepare: Prepare, refs: Mapping[str, str]) -> None:
+        indices = self.reads[prepare]
+        for i, result in zip(indices, prepare.apply([self.items[i].event for i in indices], refs), strict=True):
+            self.prepared[i] = result
+
+    def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(e.platform, e.event_key, e.to_dict()) for e, _ in self.prepared]
+
+    def outcomes(self, ids: list[int | None]) -> list[Stored | BaseException]:
+        return [(event_id, extra) for event_id, (_, extra) in zip(ids, self.prepared, strict=True)]
+
+
 class GroupIntake:
     """Stores inbound events (the acknowledgement point) in group commits, and runs work after the answer.
 
@@ -182,10 +208,16 @@ class GroupIntake:
     MAX_BATCH = 500
     LINGER = 0.002  # a transaction costs ~0.5 ms however small: under load, wait this long to fill it
 
-    def __init__(self, uow: Callable[[], UnitOfWork], gate: Gate, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], gate: Gate, now: Callable[[], datetime], writer: InboxWriter | None = None
+    ) -> None:
         self.uow = uow
         self.gate = gate
         self.now = now
+        self.writer = writer  # PostgreSQL: ``store`` writes on the event loop (see storage/inbox_writer.py)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop ``writer`` serves
+        self._waiting: list[_Item] = []  # its events for the next write
+        self._flusher: asyncio.Task[None] | None = None  # the task writing them
         self._events: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
         self._lock = threading.Condition()
@@ -216,10 +248,73 @@ class GroupIntake:
     def store(
         self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
     ) -> Awaitable[Stored]:
-        """``submit`` for the event loop: await it; raises if the database refused the event."""
-        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self._queue(_Item(event, prepare, future, then))
+        """``submit`` for the event loop: await it; raises if the database refused the event.
+
+        With a ``writer`` (PostgreSQL), the events are written on this loop: the events that arrive while one
+        write is awaited make up the next one, so batches grow with the load by themselves."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
+        item = _Item(event, prepare, future, then)
+        if self.writer is None or not self._serves(loop):
+            self._queue(item)
+            return future
+        self._begin()
+        self._waiting.append(item)
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._flush())  # after the requests this loop already has in hand
         return future
+
+    def _serves(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``writer`` serves ``loop``: the first loop to store, until it is closed (tests run several in
+        turn). A store from any other loop goes through the writer thread."""
+        if self._loop is None or self._loop.is_closed():
+            self._end(len(self._waiting))  # a closed loop's events: nobody awaits them, and they were never acked
+            self._loop, self._waiting, self._flusher = loop, [], None
+        return self._loop is loop
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[: self.MAX_BATCH], self._waiting[self.MAX_BATCH :]
+                try:
+                    self._settle(batch, await self._written(batch), on_loop=True)
+                finally:
+                    self._end(len(batch))
+        finally:
+            self._flusher = None
+
+    async def _written(self, batch: list[_Item]) -> list[Stored | BaseException]:
+        assert self.writer is not None
+        try:
+            b = _Batch(batch)
+            if len(b.reads) == 1:  # WeCom's texts: stored as they are unless a sender has a pending tap
+                [prepare] = b.reads
+                b.apply(prepare, {})
+                got = await self.writer.add_many_unless_copies(
+                    b.rows(),
+                    now=self.now(),
+                    platform=prepare.platform,
+                    card_id=prepare.card_id,
+                    recipients=b.recipients(prepare),
+                )
+                if not isinstance(got, dict):
+                    return b.outcomes(got)
+                b = _Batch(batch)
+                b.apply(prepare, got)  # nothing was stored: again, with the copies it found
+            else:
+                for prepare in b.reads:
+                    b.apply(
+                        prepare,
+                        await self.writer.copies_of(
+                            prepare.platform, recipients=b.recipients(prepare), card_id=prepare.card_id
+                        ),
+                    )
+            return b.outcomes(await self.writer.add_many(b.rows(), now=self.now()))
+        except Exception as e:
+            if len(batch) > 1:  # one bad event must not refuse the others: store them one by one
+                return [outcome for item in batch for outcome in await self._written([item])]
+            log.error("inbox write failed: %r", e)
+            return [e]
 
     def _queue(self, item: _Item) -> None:
         self._begin()
@@ -265,7 +360,7 @@ class GroupIntake:
         while True:
             batch = self._take()
             try:
-                self._write(batch)
+                self._settle(batch, self._committed(batch), on_loop=False)
             finally:
                 self._end(len(batch))
 
@@ -292,17 +387,29 @@ class GroupIntake:
                 break
         return batch
 
-    def _write(self, batch: list[_Item]) -> None:
-        outcomes: list[Stored | BaseException]
+    def _committed(self, batch: list[_Item]) -> list[Stored | BaseException]:
         try:
-            outcomes = list(self._commit(batch))
+            with self.gate.urgent(), self.uow() as u:
+                b = _Batch(batch)
+                for prepare in b.reads:
+                    b.apply(
+                        prepare,
+                        u.platform.copies_of(
+                            prepare.platform, recipients=b.recipients(prepare), card_id=prepare.card_id
+                        ),
+                    )
+                ids = u.inbox.add_many(b.rows(), now=self.now())
+                u.commit()
+            return b.outcomes(ids)
         except Exception as e:
             if len(batch) > 1:  # one bad event must not refuse the others: store them one by one
-                for item in batch:
-                    self._write([item])
-                return
+                return [outcome for item in batch for outcome in self._committed([item])]
             log.error("inbox write failed: %r", e)
-            outcomes = [e]
+            return [e]
+
+    def _settle(self, batch: list[_Item], outcomes: list[Stored | BaseException], *, on_loop: bool) -> None:
+        """Resolve a written batch's futures (``on_loop``: from the loop they belong to) and queue its
+        processing."""
         loops: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Stored | BaseException]]] = {}
         for item, outcome in zip(batch, outcomes, strict=True):
             if isinstance(item.future, asyncio.Future):
@@ -312,6 +419,9 @@ class GroupIntake:
             else:
                 item.future.set_result(outcome)
         for loop, pairs in loops.items():
+            if on_loop:
+                _settle_all(pairs)
+                continue
             with suppress(RuntimeError):  # a closed loop: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle_all, pairs)
         after = [
@@ -321,20 +431,6 @@ class GroupIntake:
         ]
         if after:  # one job for the batch: its events are processed in the order they were stored
             self.later(_run_each, after)
-
-    def _commit(self, batch: list[_Item]) -> list[Stored]:
-        with self.gate.urgent(), self.uow() as u:
-            prepared: list[tuple[InboundEvent, Any]] = [(item.event, None) for item in batch]
-            groups: dict[Prepare, list[int]] = {}
-            for i, item in enumerate(batch):
-                if item.prepare is not None:
-                    groups.setdefault(item.prepare, []).append(i)
-            for prepare, indices in groups.items():
-                for i, result in zip(indices, prepare(u, [batch[i].event for i in indices]), strict=True):
-                    prepared[i] = result
-            ids = u.inbox.add_many([(e.platform, e.event_key, e.to_dict()) for e, _ in prepared], now=self.now())
-            u.commit()
-        return [(event_id, extra) for event_id, (_, extra) in zip(ids, prepared, strict=True)]
 
     def _job_loop(self) -> None:
         while True:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,9 +141,18 @@ class EventSink(Protocol):
         ...
 
 
-Prepare = Callable[[UnitOfWork, list[InboundEvent]], list[tuple[InboundEvent, Any]]]
-"""A platform's own step inside the inbox write's transaction, once per batch (so it reads with one query):
-for each event, the event to store and anything it learnt."""
+@dataclass(frozen=True)
+class Prepare:
+    """A platform's own step inside the inbox write, once per batch: the references of the copies of card
+    ``card_id`` that ``platform`` keeps for the batch's senders are read in one query (``PlatformState.copies_of``),
+    then ``apply(events, refs)`` gives, for each event, the event to store and anything it learnt. A declared
+    read, not database code: the writer runs it on whichever connection it writes with (bot/intake.py)."""
+
+    platform: str
+    card_id: str
+    apply: Callable[[list[InboundEvent], Mapping[str, str]], list[tuple[InboundEvent, Any]]]
+
+
 Stored = tuple[int | None, Any]
 """An event's inbox id (None for a duplicate delivery) and what its ``Prepare`` learnt."""
 

@@ -54,6 +54,7 @@ from core.report import MonthlySummary
 from core.services import Policy
 from storage import reports
 from storage.db import make_engine, normalise_url
+from storage.inbox_writer import PgInboxWriter
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
 
@@ -153,6 +154,8 @@ class Kesu:
 
     def close(self) -> None:
         """Release database connections."""
+        if self.intake.writer is not None:
+            self.intake.writer.close()
         self.engine.dispose()
 
     def now(self) -> datetime:
@@ -200,13 +203,15 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     # it runs in autocommit: no BEGIN and COMMIT round trips, each of which the writer thread waited out and
     # then waited for the GIL again behind the event loop. (Not on SQLite, whose BEGIN IMMEDIATE is ours.)
     intake_factory = factory
+    writer = None
     if engine.dialect.name == "postgresql":
         intake_factory = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+        writer = PgInboxWriter(settings.database_url)  # the web server's events, written on its event loop
 
     def intake_uow() -> UnitOfWork:
         return SqlUnitOfWork(intake_factory, guard=gate.unit)
 
-    intake = GroupIntake(intake_uow, gate, now)
+    intake = GroupIntake(intake_uow, gate, now, writer)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
     dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})

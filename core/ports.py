@@ -174,6 +174,36 @@ class Inbox(Protocol):
         ...
 
 
+class InboxWriter(Protocol):
+    """The acknowledgement path's own connection, awaited on the web server's event loop (PostgreSQL; see
+    ``storage/inbox_writer.py``). Each call is durable when it returns."""
+
+    async def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        """As ``Inbox.add_many``."""
+        ...
+
+    async def add_many_unless_copies(
+        self,
+        events: Sequence[tuple[str, str, dict[str, Any]]],
+        *,
+        now: datetime,
+        platform: str,
+        card_id: str,
+        recipients: Sequence[str],
+    ) -> list[int | None] | dict[str, str]:
+        """``add_many`` unless one of ``recipients`` holds a copy of ``card_id`` on ``platform``, in one statement:
+        the ids when stored; when there are copies, nothing is stored and they are given (recipient -> ref)."""
+        ...
+
+    async def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
+        """As ``PlatformState.copies_of``."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the connection (the next call opens a new one)."""
+        ...
+
+
 class Records(Protocol[T]):
     """Approvals, returns and orders: versioned records, written only if nobody changed them meanwhile."""
 

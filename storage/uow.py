@@ -73,7 +73,42 @@ from storage.tables import (
 _INBOX_CHUNK = 1000  # events per INSERT on SQLite: 4,000 parameters, under its limit of 32,766
 
 
-def _stored_time(dialect: sa.Dialect, at: datetime) -> Any:
+# PostgreSQL's inbox write (here and in storage/inbox_writer.py): one statement text whatever the batch size, and
+# the batch as one JSON document (``pg_inbox_batch``), so psycopg parses the statement once and PostgreSQL plans
+# it once (2,000 placeholders took ~180 µs per batch to parse, and text arrays of JSON ~50 µs per event to escape).
+PG_INBOX_INSERT = (
+    "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) "
+    "SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
+    "ON CONFLICT (platform, event_key) DO NOTHING RETURNING id, platform, event_key"
+)
+PG_COPIES = "SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s AND recipient = ANY(%s)"
+# ``PG_INBOX_INSERT`` unless one of the recipients holds a copy of the card, in one statement (one snapshot). It
+# gives the stored rows (id, platform, event_key), or, when there are copies, stores nothing and gives the copies
+# (NULL, recipient, ref). Parameters: platform, card_id, recipients, received_at, the batch.
+PG_INBOX_INSERT_UNLESS_COPIES = (
+    "WITH copies AS (SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s "
+    "AND recipient = ANY(%s)), stored AS (INSERT INTO inbox (platform, event_key, payload, status, attempts, "
+    "received_at) SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
+    "WHERE NOT EXISTS (SELECT 1 FROM copies) ON CONFLICT (platform, event_key) DO NOTHING "
+    "RETURNING id, platform, event_key) "
+    "SELECT id, platform, event_key FROM stored UNION ALL SELECT NULL, recipient, ref FROM copies"
+)
+
+
+def pg_inbox_batch(events: Iterable[tuple[str, str, dict[str, Any]]]) -> str:
+    """(platform, event_key, payload) events as ``PG_INBOX_INSERT``'s JSON document."""
+    return json.dumps([{"p": p, "k": k, "j": payload} for p, k, payload in events])
+
+
+def first_copies(events: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[tuple[str, str], int]:
+    """(platform, event_key) -> the index of its first copy in ``events`` (a later copy is a duplicate too)."""
+    first: dict[tuple[str, str], int] = {}
+    for i, (platform, key, _) in enumerate(events):
+        first.setdefault((platform, key), i)
+    return first
+
+
+def stored_time(dialect: sa.Dialect, at: datetime) -> Any:
     """``at`` as the inbox's ``received_at`` column stores it on ``dialect`` (the column's own type, so rows
     written in plain SQL read back exactly like rows written by the ORM)."""
     processor = _TIME_PROCESSORS.get(dialect.name)
@@ -388,9 +423,7 @@ class SqlInbox:
 
     def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
         ids: list[int | None] = [None] * len(events)
-        first: dict[tuple[str, str], int] = {}
-        for i, (platform, key, _) in enumerate(events):
-            first.setdefault((platform, key), i)  # a second copy in the same batch is a duplicate too
+        first = first_copies(events)
         if not first:
             return ids
         # Plain SQL: the acknowledgement path's one write (bot/intake.py). Built through SQLAlchemy's insert it
@@ -398,19 +431,10 @@ class SqlInbox:
         # of an acknowledgement; this costs a few (bench/ack.py).
         conn = self.session.connection()
         chosen = [events[i] for i in first.values()]
-        at = _stored_time(conn.dialect, now)
+        at = stored_time(conn.dialect, now)
         rows: Iterable[Sequence[Any]]
         if conn.dialect.name == "postgresql":
-            # One statement text whatever the batch size, and the batch as one JSON document: psycopg parses the
-            # statement once and PostgreSQL plans it once (2,000 placeholders took ~180 µs per batch to parse,
-            # and text arrays of JSON ~50 µs per event to escape).
-            batch = json.dumps([{"p": p, "k": k, "j": payload} for p, k, payload in chosen])
-            rows = conn.exec_driver_sql(
-                "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) "
-                "SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
-                "ON CONFLICT (platform, event_key) DO NOTHING RETURNING id, platform, event_key",
-                (at, batch),
-            ).all()
+            rows = conn.exec_driver_sql(PG_INBOX_INSERT, (at, pg_inbox_batch(chosen))).all()
             for event_id, platform, key in rows:
                 ids[first[(platform, key)]] = event_id
             return ids
@@ -545,6 +569,8 @@ class SqlPlatformState:
         if not wanted:
             return {}
         conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            return {recipient: ref for recipient, ref in conn.exec_driver_sql(PG_COPIES, (platform, card_id, wanted))}
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         found: dict[str, str] = {}
         for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement

@@ -3,19 +3,24 @@ gate that keeps background work out of the way of requests being answered."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from bot.config import Settings
 from bot.intake import Gate, GroupIntake
-from bot.protocol import InboundEvent
+from bot.protocol import InboundEvent, Prepare
 from bot.wiring import Kesu, build
 from core.ports import UnitOfWork
+from storage.inbox_writer import PgInboxWriter
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -56,10 +61,12 @@ def test_waiting_events_share_one_commit_and_a_repeat_is_a_duplicate(kesu: Kesu)
 
 
 def test_one_bad_event_does_not_refuse_the_others(kesu: Kesu) -> None:
-    def prepare(_: UnitOfWork, events: list[InboundEvent]) -> list[tuple[InboundEvent, object]]:
+    def seen(events: list[InboundEvent], _: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
         if any(e.event_key == "bad" for e in events):
             raise ValueError("cannot read this one")
         return [(e, "seen") for e in events]
+
+    prepare = Prepare("wecom-fill", "pending", seen)
 
     intake = kesu.intake
     with intake.gate.urgent(), kesu.uow():
@@ -154,3 +161,128 @@ def test_the_writer_waits_for_the_events_of_requests_in_flight_and_not_otherwise
         taker.join(timeout=30)
     assert not taker.is_alive()
     assert [i.event.event_key for i in batch] == ["first", "second"]
+
+
+# --- PostgreSQL: events written on the event loop (storage/inbox_writer.py) -------------------------------
+
+
+@pytest.fixture
+def pg_kesu(postgres_url: str) -> Iterator[Kesu]:
+    k = build(Settings(database_url=postgres_url, config=None))
+    with k.engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE inbox, card_copy RESTART IDENTITY")
+    yield k
+    k.close()
+
+
+def _store_all(intake: GroupIntake, items: Sequence[tuple[InboundEvent, Prepare | None]]) -> list[object]:
+    """``store`` every event from one event loop at once; each one's stored pair, or the exception it raised."""
+
+    async def main() -> list[object]:
+        return await asyncio.gather(*(intake.store(e, p) for e, p in items), return_exceptions=True)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.postgres
+def test_on_postgresql_events_arriving_together_share_one_write_on_the_event_loop(pg_kesu: Kesu) -> None:
+    intake, writer = pg_kesu.intake, pg_kesu.intake.writer
+    assert writer is not None
+    writes: list[int] = []
+    add_many = writer.add_many
+
+    async def counted(events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        writes.append(len(events))
+        return await add_many(events, now=now)
+
+    writer.add_many = counted  # type: ignore[method-assign]
+    got = _store_all(intake, [(_event(f"e{i}"), None) for i in range(30)] + [(_event("e7"), None)])
+    assert writes == [31]  # one statement for all, in the loop's next turn
+    ids = [stored[0] for stored in got]  # type: ignore[index]
+    assert ids[-1] is None and len({i for i in ids[:-1] if i is not None}) == 30
+    assert intake.settle(timeout=10)
+    assert _inbox(pg_kesu) == 30
+    assert _store_all(intake, [(_event("e3"), None)]) == [(None, None)]  # stored before: a duplicate
+
+
+@pytest.mark.postgres
+def test_on_postgresql_prepare_reads_the_senders_card_copies_and_one_bad_event_refuses_only_itself(
+    pg_kesu: Kesu,
+) -> None:
+    with pg_kesu.uow() as u:
+        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-1", now=NOW)
+        u.commit()
+    seen: list[dict[str, str]] = []
+
+    def apply(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
+        seen.append(dict(refs))
+        if any(e.event_key == "bad" for e in events):
+            raise ValueError("cannot read this one")
+        return [(e, refs.get(e.user)) for e in events]
+
+    prepare = Prepare("wecom-fill", "pending", apply)
+    got = _store_all(pg_kesu.intake, [(_event(f"g{i}"), prepare) for i in range(3)] + [(_event("bad"), prepare)])
+    assert [stored[1] for stored in got[:3]] == ["tap-1"] * 3  # type: ignore[index]
+    assert isinstance(got[3], ValueError)
+    assert {"sales1": "tap-1"} in seen  # read in the write (first as if nobody held a copy)
+    assert pg_kesu.intake.settle(timeout=10)
+    assert _inbox(pg_kesu) == 3
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_dropped_writer_connection_is_replaced_without_refusing_the_event(pg_kesu: Kesu) -> None:
+    intake = pg_kesu.intake
+    assert isinstance(_store_all(intake, [(_event("before"), None)])[0], tuple)
+    writer = intake.writer
+    conn = writer._conn  # type: ignore[union-attr]
+    assert conn is not None
+    with pg_kesu.engine.connect() as admin:  # the server restarts, say: the writer's connection is cut
+        admin.exec_driver_sql(f"SELECT pg_terminate_backend({conn.pgconn.backend_pid})")
+    got = _store_all(intake, [(_event("after"), None)])
+    assert isinstance(got[0], tuple) and got[0][0] is not None
+    assert intake.settle(timeout=10)
+    assert _inbox(pg_kesu) == 2
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_unreachable_database_refuses_the_event_and_stores_nothing(pg_kesu: Kesu) -> None:
+    intake = GroupIntake(pg_kesu.uow, pg_kesu.intake.gate, lambda: NOW, PgInboxWriter("postgresql://x@127.0.0.1:9/x"))
+    got = _store_all(intake, [(_event("lost"), None), (_event("lost2"), None)])
+    assert all(isinstance(outcome, psycopg.OperationalError) for outcome in got)  # the webhook answers 503
+    assert intake.settle(timeout=10)
+    assert _inbox(pg_kesu) == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_batch_whose_senders_hold_no_copy_is_stored_in_one_statement(pg_kesu: Kesu) -> None:
+    writer = pg_kesu.intake.writer
+    assert writer is not None
+    calls: list[str] = []
+    for name in ("add_many", "add_many_unless_copies", "copies_of"):
+        real = getattr(writer, name)
+
+        async def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return await _real(*args, **kwargs)
+
+        setattr(writer, name, counted)
+
+    def apply(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
+        return [(replace(e, text=f"{e.text}/{refs.get(e.user, '-')}"), refs.get(e.user)) for e in events]
+
+    prepare = Prepare("wecom-fill", "pending", apply)
+    got = _store_all(pg_kesu.intake, [(_event("n1"), prepare), (_event("n2"), prepare)])
+    assert calls == ["add_many_unless_copies"]
+    assert [stored[1] for stored in got] == [None, None]  # type: ignore[index]
+
+    with pg_kesu.uow() as u:  # now sales1 has a pending tap: the guarded insert stores nothing, then the rest
+        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-9", now=NOW)
+        u.commit()
+    calls.clear()
+    got = _store_all(pg_kesu.intake, [(_event("n3"), prepare)])
+    assert calls == ["add_many_unless_copies", "add_many"]
+    assert got[0][1] == "tap-9"  # type: ignore[index]
+    assert pg_kesu.intake.settle(timeout=10)
+    with pg_kesu.engine.connect() as conn:
+        texts: dict[str, str] = dict(conn.exec_driver_sql("SELECT event_key, payload->>'text' FROM inbox").all())
+    assert texts == {"n1": "我的待办/-", "n2": "我的待办/-", "n3": "我的待办/tap-9"}

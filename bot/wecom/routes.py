@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,7 +30,6 @@ from bot.protocol import Click, InboundEvent, PlatformDeps, Prepare, Stored
 from bot.wecom import render
 from bot.wecom.client import WeComClient, WeComError
 from bot.wecom.parse import BadCallback, Message, envelope, message
-from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,6 +102,7 @@ class Callback:
         self.corp_id: str = s.wecom_corp_id
         self.agent_id: str = s.wecom_agent_id
         self.crypto = WeChatCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+        self.prepare = Prepare(FILL_PLATFORM, FILL_KEY, self.fill)  # a text may answer a refused tap
 
     # --- replies -------------------------------------------------------------------------------------
 
@@ -154,11 +155,10 @@ class Callback:
 
     # --- work ----------------------------------------------------------------------------------------
 
-    def fill(self, u: UnitOfWork, events: list[InboundEvent]) -> list[tuple[InboundEvent, Pending | None]]:
-        """Inside the inbox write: a text answering a refused tap is stored as that tap with the typed values
-        (``取消`` drops the tap). The pending tap is cleared when the event is processed, so a redelivered
-        older message (a duplicate) leaves it in place."""
-        refs = u.platform.copies_of(FILL_PLATFORM, recipients=[e.user for e in events], card_id=FILL_KEY)
+    def fill(self, events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, Pending | None]]:
+        """Inside the inbox write (``self.prepare``), with each sender's pending tap (``refs``): a text answering
+        a refused tap is stored as that tap with the typed values (``取消`` drops the tap). The pending tap is
+        cleared when the event is processed, so a redelivered older message (a duplicate) leaves it in place."""
         out: list[tuple[InboundEvent, Pending | None]] = []
         for event in events:
             pending = self.pending(refs.get(event.user), event.at)
@@ -262,7 +262,7 @@ class Callback:
             return self._button(msg.userid, shown, nonce, timestamp)
         now = self.deps.now()
         event = InboundEvent(platform=PLATFORM, event_key=msg.key, user=person.id, at=now, text=msg.text or "")
-        prepare: Prepare | None = self.fill
+        prepare: Prepare | None = self.prepare
         if msg.kind == "image":
             try:
                 data, content_type = await run_in_threadpool(self.client.media, msg.media_id or "")
