@@ -29,7 +29,7 @@ from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
-from bot.intake import Gate, GroupIntake
+from bot.intake import Gate, GroupIntake, UnitWriter
 from bot.intents import (
     chitchat,
     customer_info,
@@ -49,7 +49,7 @@ from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
 from bot.scheduler.tick import Scheduler
 from core.messages import Delivery, Recipient, RecipientKind
 from core.org import Org
-from core.ports import UnitOfWork
+from core.ports import InboxWriter, UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
 from storage import reports
@@ -203,14 +203,17 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     # it runs in autocommit: no BEGIN and COMMIT round trips, each of which the writer thread waited out and
     # then waited for the GIL again behind the event loop. (Not on SQLite, whose BEGIN IMMEDIATE is ours.)
     intake_factory = factory
-    writer = None
     if engine.dialect.name == "postgresql":
         intake_factory = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
-        writer = PgInboxWriter(settings.database_url)  # the web server's events, written on its event loop
 
     def intake_uow() -> UnitOfWork:
         return SqlUnitOfWork(intake_factory, guard=gate.unit)
 
+    # The web server's events are written on its event loop (bot/intake.py): awaited on PostgreSQL, at once on
+    # SQLite; the writer thread takes those of other threads (Feishu's long connection).
+    writer: InboxWriter = (
+        PgInboxWriter(settings.database_url) if engine.dialect.name == "postgresql" else UnitWriter(intake_uow, gate)
+    )
     intake = GroupIntake(intake_uow, gate, now, writer)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]

@@ -163,7 +163,15 @@ def test_the_writer_waits_for_the_events_of_requests_in_flight_and_not_otherwise
     assert [i.event.event_key for i in batch] == ["first", "second"]
 
 
-# --- PostgreSQL: events written on the event loop (storage/inbox_writer.py) -------------------------------
+# --- events written on the web server's event loop (UnitWriter on SQLite, storage/inbox_writer.py on PostgreSQL)
+
+
+@pytest.fixture
+def loop_kesu(db_url: str) -> Iterator[Kesu]:
+    """Kesu on an empty database of each kind."""
+    k = build(Settings(database_url=db_url, config=None))
+    yield k
+    k.close()
 
 
 @pytest.fixture
@@ -184,9 +192,8 @@ def _store_all(intake: GroupIntake, items: Sequence[tuple[InboundEvent, Prepare 
     return asyncio.run(main())
 
 
-@pytest.mark.postgres
-def test_on_postgresql_events_arriving_together_share_one_write_on_the_event_loop(pg_kesu: Kesu) -> None:
-    intake, writer = pg_kesu.intake, pg_kesu.intake.writer
+def test_events_arriving_together_share_one_write_on_the_event_loop(loop_kesu: Kesu) -> None:
+    intake, writer = loop_kesu.intake, loop_kesu.intake.writer
     assert writer is not None
     writes: list[int] = []
     add_many = writer.add_many
@@ -201,15 +208,14 @@ def test_on_postgresql_events_arriving_together_share_one_write_on_the_event_loo
     ids = [stored[0] for stored in got]  # type: ignore[index]
     assert ids[-1] is None and len({i for i in ids[:-1] if i is not None}) == 30
     assert intake.settle(timeout=10)
-    assert _inbox(pg_kesu) == 30
+    assert _inbox(loop_kesu) == 30
     assert _store_all(intake, [(_event("e3"), None)]) == [(None, None)]  # stored before: a duplicate
 
 
-@pytest.mark.postgres
-def test_on_postgresql_prepare_reads_the_senders_card_copies_and_one_bad_event_refuses_only_itself(
-    pg_kesu: Kesu,
+def test_prepare_reads_the_senders_card_copies_and_one_bad_event_refuses_only_itself(
+    loop_kesu: Kesu,
 ) -> None:
-    with pg_kesu.uow() as u:
+    with loop_kesu.uow() as u:
         u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-1", now=NOW)
         u.commit()
     seen: list[dict[str, str]] = []
@@ -221,12 +227,12 @@ def test_on_postgresql_prepare_reads_the_senders_card_copies_and_one_bad_event_r
         return [(e, refs.get(e.user)) for e in events]
 
     prepare = Prepare("wecom-fill", "pending", apply)
-    got = _store_all(pg_kesu.intake, [(_event(f"g{i}"), prepare) for i in range(3)] + [(_event("bad"), prepare)])
+    got = _store_all(loop_kesu.intake, [(_event(f"g{i}"), prepare) for i in range(3)] + [(_event("bad"), prepare)])
     assert [stored[1] for stored in got[:3]] == ["tap-1"] * 3  # type: ignore[index]
     assert isinstance(got[3], ValueError)
     assert {"sales1": "tap-1"} in seen  # read in the write (first as if nobody held a copy)
-    assert pg_kesu.intake.settle(timeout=10)
-    assert _inbox(pg_kesu) == 3
+    assert loop_kesu.intake.settle(timeout=10)
+    assert _inbox(loop_kesu) == 3
 
 
 @pytest.mark.postgres
@@ -253,9 +259,8 @@ def test_on_postgresql_an_unreachable_database_refuses_the_event_and_stores_noth
     assert _inbox(pg_kesu) == 0
 
 
-@pytest.mark.postgres
-def test_on_postgresql_a_batch_whose_senders_hold_no_copy_is_stored_in_one_statement(pg_kesu: Kesu) -> None:
-    writer = pg_kesu.intake.writer
+def test_a_batch_whose_senders_hold_no_copy_is_stored_in_one_write(loop_kesu: Kesu) -> None:
+    writer = loop_kesu.intake.writer
     assert writer is not None
     calls: list[str] = []
     for name in ("add_many", "add_many_unless_copies", "copies_of"):
@@ -271,18 +276,18 @@ def test_on_postgresql_a_batch_whose_senders_hold_no_copy_is_stored_in_one_state
         return [(replace(e, text=f"{e.text}/{refs.get(e.user, '-')}"), refs.get(e.user)) for e in events]
 
     prepare = Prepare("wecom-fill", "pending", apply)
-    got = _store_all(pg_kesu.intake, [(_event("n1"), prepare), (_event("n2"), prepare)])
+    got = _store_all(loop_kesu.intake, [(_event("n1"), prepare), (_event("n2"), prepare)])
     assert calls == ["add_many_unless_copies"]
     assert [stored[1] for stored in got] == [None, None]  # type: ignore[index]
 
-    with pg_kesu.uow() as u:  # now sales1 has a pending tap: the guarded insert stores nothing, then the rest
+    with loop_kesu.uow() as u:  # now sales1 has a pending tap: the guarded insert stores nothing, then the rest
         u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-9", now=NOW)
         u.commit()
     calls.clear()
-    got = _store_all(pg_kesu.intake, [(_event("n3"), prepare)])
+    got = _store_all(loop_kesu.intake, [(_event("n3"), prepare)])
     assert calls == ["add_many_unless_copies", "add_many"]
     assert got[0][1] == "tap-9"  # type: ignore[index]
-    assert pg_kesu.intake.settle(timeout=10)
-    with pg_kesu.engine.connect() as conn:
+    assert loop_kesu.intake.settle(timeout=10)
+    with loop_kesu.engine.connect() as conn:
         texts: dict[str, str] = dict(conn.exec_driver_sql("SELECT event_key, payload->>'text' FROM inbox").all())
     assert texts == {"n1": "我的待办/-", "n2": "我的待办/-", "n3": "我的待办/tap-9"}
