@@ -5,8 +5,12 @@ Why, measured with ``bench/ack.py`` (50 concurrent senders, 2 cores):
 
 - a transaction per callback, run in the thread pool, capped Kesu at ~300 acknowledgements/s with a p99 of
   half a second: dozens of threads queued for SQLite's single writer, each paying a session, a BEGIN and a
-  commit. One writer thread that stores every event waiting at that moment with one INSERT and one commit
-  (a group commit) pays one transaction per batch, however many senders there are;
+  commit. Every event waiting at that moment is stored with one INSERT and one commit (a group commit);
+- the web server's events are written on its own event loop (``InboxWriter``): awaited on PostgreSQL
+  (storage/inbox_writer.py), at once on SQLite (``UnitWriter``). A writer thread waited for the GIL behind the
+  loop each time the driver let go of it — every libpq call, every sqlite3 step — up to the 5 ms switch
+  interval each time. The events that arrive while one write runs make up the next one. Events from other
+  threads (Feishu's long connection) go to a writer thread, which waits up to ``LINGER`` to fill its batch;
 - background processing (parsing, cards, the outbox) is CPU-bound Python: while it runs, the event loop
   waits for the GIL at every step (5 ms switch interval). So a background unit of work starts only when no
   request is being acknowledged (or after ``patience`` seconds, so a steady stream cannot starve it);
@@ -240,9 +244,10 @@ class UnitWriter:
 class GroupIntake:
     """Stores inbound events (the acknowledgement point) in group commits, and runs work after the answer.
 
-    ``store`` hands an event to one writer thread, which takes every event waiting at that moment, runs each
-    one's ``prepare`` (a platform's own reading, e.g. WeCom's pending card inputs) and inserts them all in one
-    transaction. ``later`` queues work for one background thread, whose units of work yield to requests.
+    ``store`` queues an event for the next write on the event loop (with a ``writer``; else, and for ``submit``
+    from other threads, for one writer thread). A write takes every event waiting at that moment, runs each
+    one's ``prepare`` (a platform's own reading, e.g. WeCom's pending card inputs) and inserts them all at once.
+    ``later`` queues work for one background thread, whose units of work yield to requests.
     """
 
     MAX_BATCH = 500
@@ -290,8 +295,8 @@ class GroupIntake:
     ) -> Awaitable[Stored]:
         """``submit`` for the event loop: await it; raises if the database refused the event.
 
-        With a ``writer`` (PostgreSQL), the events are written on this loop: the events that arrive while one
-        write is awaited make up the next one, so batches grow with the load by themselves."""
+        With a ``writer``, the events are written on this loop: the events that arrive while one write runs
+        make up the next one, so batches grow with the load by themselves."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
         item = _Item(event, prepare, future, then)

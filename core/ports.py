@@ -52,8 +52,8 @@ class ComplaintRepository(Protocol):
         """Write ``form`` if the stored version is still ``expected_version``; else raise ConcurrentUpdate."""
         ...
 
-    def open_drafts(self, owner: str) -> Sequence[Complaint]:
-        """A person's drafts, newest first."""
+    def open_drafts(self, owner: str, *, limit: int | None = None) -> Sequence[Complaint]:
+        """A person's drafts, newest first (the newest ``limit`` of them)."""
         ...
 
     def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:

@@ -188,7 +188,7 @@ def start_clocks(form: c.Complaint, *, policy: Policy) -> tuple[c.Clock, ...]:
 
 def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
     """The person's newest draft, if any."""
-    drafts = uow.complaints.open_drafts(user_id)
+    drafts = uow.complaints.open_drafts(user_id, limit=1)  # on every message: not all of them
     return drafts[0] if drafts else None
 
 

@@ -239,11 +239,12 @@ class SqlComplaints:
             raise ConcurrentUpdate(f"complaint {form.id} changed since version {expected_version}")
         self._write_clocks(form.id, form, replace_old=True)
 
-    def open_drafts(self, owner: str) -> Sequence[Complaint]:
+    def open_drafts(self, owner: str, *, limit: int | None = None) -> Sequence[Complaint]:
         rows = self.session.exec(
             select(ComplaintRow)
             .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
             .order_by(col(ComplaintRow.id).desc())
+            .limit(limit)
         ).all()
         return self._forms(rows)
 

@@ -149,12 +149,13 @@ class FakeComplaints:
             raise ConcurrentUpdate(f"complaint {form.id} is at version {found}, not {expected_version}")
         self.writes[form.id] = replace(form, events=())
 
-    def open_drafts(self, owner: str) -> Sequence[Complaint]:
-        """A person's drafts, newest first."""
+    def open_drafts(self, owner: str, *, limit: int | None = None) -> Sequence[Complaint]:
+        """A person's drafts, newest first (the newest ``limit`` of them)."""
         forms = self._all()
-        return [
+        drafts = [
             forms[i] for i in sorted(forms, reverse=True) if forms[i].owner == owner and forms[i].state is State.DRAFT
         ]
+        return drafts[:limit]
 
     def open_forms(self) -> Sequence[Complaint]:
         """Every submitted form that is not closed, by id."""

@@ -38,7 +38,7 @@ def unknown(ctx: Context, understood: Understood) -> None:
 @router.intent("cancel")
 def cancel(ctx: Context, understood: Understood) -> None:
     """Drop the sender's newest draft, if any."""
-    drafts = ctx.uow.complaints.open_drafts(ctx.event.user)
+    drafts = ctx.uow.complaints.open_drafts(ctx.event.user, limit=1)
     if not drafts:
         ctx.reply("没有可以取消的草稿。")
         return

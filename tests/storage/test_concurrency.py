@@ -205,3 +205,13 @@ def test_the_audit_log_refuses_updates_and_deletes(kesu: Kesu) -> None:
             conn.exec_driver_sql(sql)
     with kesu.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT actor FROM audit_log").scalar_one() == "sales1"
+
+
+def test_open_drafts_newest_first_and_limited_to_the_newest(kesu: Kesu) -> None:
+    ids = [_draft(kesu).id for _ in range(3)]
+    _draft(kesu, owner="sales2")
+    with kesu.uow() as uow:
+        assert [f.id for f in uow.complaints.open_drafts("sales1")] == ids[::-1]
+        assert [f.id for f in uow.complaints.open_drafts("sales1", limit=1)] == [ids[-1]]
+        newest = services.open_draft(uow, "sales1")
+    assert newest is not None and newest.id == ids[-1]
