@@ -56,6 +56,10 @@ class ComplaintRepository(Protocol):
         """A person's drafts, newest first (the newest ``limit`` of them)."""
         ...
 
+    def draft_count(self, owner: str) -> int:
+        """How many drafts a person has."""
+        ...
+
     def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
         """Open forms a reminder pass must look at: each written since it was last planned under ``rules``
         (or planned under other rules), or planned for ``now`` or earlier — by id. Other open forms have no

@@ -248,6 +248,13 @@ class SqlComplaints:
         ).all()
         return self._forms(rows)
 
+    def draft_count(self, owner: str) -> int:
+        return self.session.exec(
+            select(sa.func.count())
+            .select_from(ComplaintRow)
+            .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
+        ).one()
+
     def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
         table: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]
         rows = self.session.exec(select(ComplaintRow).where(nag_due(table, rules=rules, now=now))).all()

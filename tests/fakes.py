@@ -157,6 +157,10 @@ class FakeComplaints:
         ]
         return drafts[:limit]
 
+    def draft_count(self, owner: str) -> int:
+        """How many drafts a person has."""
+        return len(self.open_drafts(owner))
+
     def open_forms(self) -> Sequence[Complaint]:
         """Every submitted form that is not closed, by id."""
         forms = self._all()

@@ -52,7 +52,7 @@ def my_tasks(ctx: Context, understood: Understood) -> None:
             tasks.append((None, f"{ret.label} 待确认客户收到补货"))
     tasks.sort(key=lambda t: (t[0] is None, t[0] or ctx.now))
     lines = [line for _, line in tasks]
-    drafts = ctx.uow.complaints.open_drafts(me.id)
+    drafts = ctx.uow.complaints.draft_count(me.id)
     if drafts:
-        lines.append(f"另有 {len(drafts)} 张草稿未提交。")
+        lines.append(f"另有 {drafts} 张草稿未提交。")
     ctx.reply(("您的待办:\n" + "\n".join(lines)) if lines else "您目前没有待办。")

@@ -123,6 +123,8 @@ def test_my_tasks_lists_what_waits_for_me_with_due_times(db_url: str) -> None:
     tasks = only(bot.say("qa1", "我的待办", now="2026-11-26T10:00"), user="qa1")["text"]
     assert "KS-202611-0001 明辉电子 X200 · 待品质确认 · 已超期 11-25 09:00" in tasks
     assert only(bot.say("rd1", "待办", now="2026-11-26T10:00"), user="rd1")["text"] == "您目前没有待办。"
+    bot.say("sales2", "宏达科技投诉AB-300漏水", now="2026-11-26T10:01")  # a draft: the quantity is missing
+    assert "另有 1 张草稿未提交。" in only(bot.say("sales2", "我的待办", now="2026-11-26T10:02"), user="sales2")["text"]
 
 
 def test_a_visit_without_questions_is_recorded_and_says_how_to_add_them(db_url: str) -> None:

@@ -213,5 +213,6 @@ def test_open_drafts_newest_first_and_limited_to_the_newest(kesu: Kesu) -> None:
     with kesu.uow() as uow:
         assert [f.id for f in uow.complaints.open_drafts("sales1")] == ids[::-1]
         assert [f.id for f in uow.complaints.open_drafts("sales1", limit=1)] == [ids[-1]]
+        assert (uow.complaints.draft_count("sales1"), uow.complaints.draft_count("sales2")) == (3, 1)
         newest = services.open_draft(uow, "sales1")
     assert newest is not None and newest.id == ids[-1]
