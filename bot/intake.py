@@ -233,10 +233,6 @@ class UnitWriter:
             u.commit()
         return ids
 
-    async def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        with self.gate.urgent(), self.uow() as u:
-            return u.platform.copies_of(platform, recipients=recipients, card_id=card_id)
-
     def close(self) -> None:
         pass
 
@@ -332,7 +328,9 @@ class GroupIntake:
         assert self.writer is not None
         try:
             b = _Batch(batch)
-            if len(b.reads) == 1:  # WeCom's texts: stored as they are unless a sender has a pending tap
+            if len(b.reads) > 1:  # one guarded write per Prepare: event by event (in order)
+                return [outcome for item in batch for outcome in await self._written([item])]
+            if b.reads:  # WeCom's texts: stored as they are unless a sender has a pending tap
                 [prepare] = b.reads
                 b.apply(prepare, {})
                 got = await self.writer.add_many_unless_copies(
@@ -346,14 +344,6 @@ class GroupIntake:
                     return b.outcomes(got)
                 b = _Batch(batch)
                 b.apply(prepare, got)  # nothing was stored: again, with the copies it found
-            else:
-                for prepare in b.reads:
-                    b.apply(
-                        prepare,
-                        await self.writer.copies_of(
-                            prepare.platform, recipients=b.recipients(prepare), card_id=prepare.card_id
-                        ),
-                    )
             return b.outcomes(await self.writer.add_many(b.rows(), now=self.now()))
         except Exception as e:
             if len(batch) > 1:  # one bad event must not refuse the others: store them one by one

@@ -199,10 +199,6 @@ class InboxWriter(Protocol):
         the ids when stored; when there are copies, nothing is stored and they are given (recipient -> ref)."""
         ...
 
-    async def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        """As ``PlatformState.copies_of``."""
-        ...
-
     def close(self) -> None:
         """Let go of the connection (the next call opens a new one)."""
         ...

@@ -20,7 +20,6 @@ from sqlalchemy.engine import make_url
 
 from storage.db import normalise_url
 from storage.uow import (
-    PG_COPIES,
     PG_INBOX_INSERT,
     PG_INBOX_INSERT_UNLESS_COPIES,
     first_copies,
@@ -69,12 +68,6 @@ class PgInboxWriter:
             else:
                 ids[first[(key_or_recipient, key_or_ref)]] = event_id
         return copies or ids
-
-    async def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        wanted = sorted(set(recipients))
-        if not wanted:
-            return {}
-        return {recipient: ref for recipient, ref in await self._fetch(PG_COPIES, (platform, card_id, wanted))}
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

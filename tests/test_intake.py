@@ -263,7 +263,7 @@ def test_a_batch_whose_senders_hold_no_copy_is_stored_in_one_write(loop_kesu: Ke
     writer = loop_kesu.intake.writer
     assert writer is not None
     calls: list[str] = []
-    for name in ("add_many", "add_many_unless_copies", "copies_of"):
+    for name in ("add_many", "add_many_unless_copies"):
         real = getattr(writer, name)
 
         async def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
@@ -291,3 +291,20 @@ def test_a_batch_whose_senders_hold_no_copy_is_stored_in_one_write(loop_kesu: Ke
     with loop_kesu.engine.connect() as conn:
         texts: dict[str, str] = dict(conn.exec_driver_sql("SELECT event_key, payload->>'text' FROM inbox").all())
     assert texts == {"n1": "我的待办/-", "n2": "我的待办/-", "n3": "我的待办/tap-9"}
+
+
+def test_a_batch_with_two_kinds_of_prepare_is_stored_in_order_each_with_its_own_read(loop_kesu: Kesu) -> None:
+    with loop_kesu.uow() as u:
+        u.platform.remember_copy("a", recipient="sales1", card_id="x", ref="from-a", now=NOW)
+        u.platform.remember_copy("b", recipient="sales1", card_id="y", ref="from-b", now=NOW)
+        u.commit()
+
+    def learnt(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
+        return [(e, refs.get(e.user)) for e in events]
+
+    first, second = Prepare("a", "x", learnt), Prepare("b", "y", learnt)
+    got = _store_all(loop_kesu.intake, [(_event("k1"), first), (_event("k2"), second), (_event("k3"), first)])
+    assert [stored[1] for stored in got] == ["from-a", "from-b", "from-a"]  # type: ignore[index]
+    ids = [stored[0] for stored in got]  # type: ignore[index]
+    assert ids == sorted(ids)  # stored in the order they came
+    assert loop_kesu.intake.settle(timeout=10)
