@@ -255,7 +255,7 @@ class GroupIntake:
         self.uow = uow
         self.gate = gate
         self.now = now
-        self.writer = writer  # PostgreSQL: ``store`` writes on the event loop (see storage/inbox_writer.py)
+        self.writer = writer  # ``store`` writes with it on the event loop (PgInboxWriter, UnitWriter)
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop ``writer`` serves
         self._waiting: list[_Item] = []  # its events for the next write
         self._flusher: asyncio.Task[None] | None = None  # the task writing them
