@@ -18,6 +18,7 @@ from core.eightd import EightD
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.returns import ReturnRequest
+from core.routing import MayAct
 from core.visits import Visit
 
 T = TypeVar("T")
@@ -71,8 +72,8 @@ class ComplaintRepository(Protocol):
         write made it due for a look) or a transaction is writing it now (it will)."""
         ...
 
-    def open_forms(self) -> Sequence[Complaint]:
-        """Every submitted form that is not closed."""
+    def open_forms(self, *, may_act: MayAct | None = None, customer: str | None = None) -> Sequence[Complaint]:
+        """Every submitted form that is not closed, by id; only those ``may_act`` admits, only ``customer``'s."""
         ...
 
     def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:

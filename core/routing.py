@@ -31,6 +31,45 @@ def department_people(form: Complaint, org: Org) -> tuple[Recipient, ...]:
     return tuple(Recipient.user(p.id) for p in org.members(dept.id))
 
 
+@dataclass(frozen=True)
+class MayAct:
+    """The open forms a person could be asked to act on: a superset of those where ``route`` names them, which a
+    repository can select by columns. Every form in ``any_state``; their own in ``own_state``; those they are QA
+    owner of in ``qa_owner_state``; those of one of ``departments`` (ids or names) in ``department_state``."""
+
+    person: str
+    any_state: frozenset[State] = frozenset()
+    own_state: frozenset[State] = frozenset()
+    qa_owner_state: frozenset[State] = frozenset()
+    departments: frozenset[str] = frozenset()
+    department_state: frozenset[State] = frozenset({State.ASSIGNED})
+
+    def admits(self, form: Complaint) -> bool:
+        """True when ``form`` is in the superset (what the repository's query selects)."""
+        return (
+            form.state in self.any_state
+            or (form.state in self.own_state and form.owner == self.person)
+            or (form.state in self.qa_owner_state and form.qa_owner == self.person)
+            or (form.state in self.department_state and form.department in self.departments)
+        )
+
+
+def may_act(person_id: str, org: Org) -> MayAct:
+    """Where ``route`` can name ``person_id`` as an actor, by state (kept beside ``route``, which it mirrors)."""
+    person = org.person(person_id)
+    is_qa = person is not None and person.has_any(Role.QA)
+    departments = {d for d in org.departments if d.head == person_id}
+    if person is not None and person.department:
+        departments |= {d for d in org.departments if d.id == person.department}
+    return MayAct(
+        person=person_id,
+        any_state=frozenset({State.SUBMITTED, State.RESPONDED} if is_qa else ()),
+        own_state=frozenset({State.DRAFT, State.VERIFIED, State.REPORTED, State.INVALID}),
+        qa_owner_state=frozenset({State.RESPONDED}),
+        departments=frozenset(k for d in departments for k in (d.id, d.name)),
+    )
+
+
 def route(form: Complaint, org: Org) -> Routing:
     """The next actors for the form's state; the sales owner (and QA owner at the end) are informed."""
     owner = Recipient.user(form.owner)

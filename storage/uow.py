@@ -40,6 +40,7 @@ from core.ports import (
     Records,
 )
 from core.returns import ReturnRequest
+from core.routing import MayAct
 from core.visits import Visit
 from storage.customers import SqlCustomers
 from storage.mappers import complaint_from_row, complaint_to_row
@@ -264,13 +265,29 @@ class SqlComplaints:
     def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
         plan_nags(self.session, ComplaintRow.__table__, plans, rules=rules)  # type: ignore[attr-defined]
 
-    def open_forms(self) -> Sequence[Complaint]:
-        rows = self.session.exec(
-            select(ComplaintRow)
-            .where(col(ComplaintRow.state).in_([s.value for s in OPEN_STATES]))
-            .order_by(col(ComplaintRow.id))
-        ).all()
-        return self._forms(rows)
+    def open_forms(self, *, may_act: MayAct | None = None, customer: str | None = None) -> Sequence[Complaint]:
+        query = select(ComplaintRow).where(col(ComplaintRow.state).in_([s.value for s in OPEN_STATES]))
+        if customer is not None:
+            query = query.where(ComplaintRow.customer == customer)
+        if may_act is not None:
+            query = query.where(_may_act(may_act))
+        return self._forms(self.session.exec(query.order_by(col(ComplaintRow.id))).all())
+
+
+def _may_act(m: MayAct) -> sa.ColumnElement[bool]:
+    """``MayAct.admits`` as SQL, so a person's tasks are read without loading every open form."""
+
+    def states(of: frozenset[State]) -> sa.ColumnElement[bool]:
+        return col(ComplaintRow.state).in_(sorted(s.value for s in of))
+
+    clauses: list[sa.ColumnElement[bool]] = [states(m.own_state) & (col(ComplaintRow.owner) == m.person)]
+    if m.any_state:
+        clauses.append(states(m.any_state))
+    if m.qa_owner_state:
+        clauses.append(states(m.qa_owner_state) & (col(ComplaintRow.qa_owner) == m.person))
+    if m.departments and m.department_state:
+        clauses.append(states(m.department_state) & col(ComplaintRow.department).in_(sorted(m.departments)))
+    return sa.or_(*clauses)
 
 
 class SqlAudit:

@@ -42,6 +42,7 @@ from core.ports import (
     Records,
 )
 from core.returns import ReturnRequest
+from core.routing import MayAct
 from core.services import Policy
 from core.visits import Visit
 
@@ -161,10 +162,14 @@ class FakeComplaints:
         """How many drafts a person has."""
         return len(self.open_drafts(owner))
 
-    def open_forms(self) -> Sequence[Complaint]:
-        """Every submitted form that is not closed, by id."""
-        forms = self._all()
-        return [forms[i] for i in sorted(forms) if forms[i].state in OPEN_STATES]
+    def open_forms(self, *, may_act: MayAct | None = None, customer: str | None = None) -> Sequence[Complaint]:
+        """Every submitted form that is not closed, by id; only those ``may_act`` admits, only ``customer``'s."""
+        forms = [f for _, f in sorted(self._all().items()) if f.state in OPEN_STATES]
+        return [
+            f
+            for f in forms
+            if (may_act is None or may_act.admits(f)) and (customer is None or f.details.customer == customer)
+        ]
 
     def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
         """The fake keeps no notes: every open form is looked at (what a pass without notes does)."""

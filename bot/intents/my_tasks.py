@@ -12,7 +12,7 @@ from core import returns as r
 from core import services
 from core.messages import Recipient
 from core.org import Role
-from core.routing import route
+from core.routing import may_act, route
 
 router = IntentRouter()
 
@@ -29,7 +29,7 @@ def my_tasks(ctx: Context, understood: Understood) -> None:
     """One line per thing waiting for the sender, with its due time; drafts are reminded too."""
     me = services.person(ctx.org, ctx.event.user)
     tasks: list[tuple[datetime | None, str]] = []
-    for form in ctx.uow.complaints.open_forms():
+    for form in ctx.uow.complaints.open_forms(may_act=may_act(me.id, ctx.org)):
         if Recipient.user(me.id) in route(form, ctx.org).actors:
             due = min((k.due_at for k in form.clocks if not k.met_at), default=None)
             d = form.details

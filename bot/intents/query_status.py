@@ -38,7 +38,7 @@ def query_status(ctx: Context, understood: Understood) -> None:
             ctx.reply(card=return_cards.status_card(ret, ctx.org, tz))
     elif "customer" in slots:
         customer = str(slots["customer"])
-        forms = [f for f in ctx.uow.complaints.open_forms() if f.details.customer == customer]
+        forms = ctx.uow.complaints.open_forms(customer=customer)
         if not forms:
             ctx.reply(f"{customer} 目前没有处理中的客诉。")
             return

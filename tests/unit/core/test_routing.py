@@ -10,8 +10,8 @@ from core.clocks import ClockName
 from core.complaint import Action, Clock, Complaint, Details, State, decide, new_draft, submit
 from core.messages import Recipient
 from core.org import Department, Org, Person
-from core.routing import department_people, route
-from tests.fakes import PROD1, QA1, QA_CHAT, QA_MGR, RD1, RD2, SALES1, make_org
+from core.routing import department_people, may_act, route
+from tests.fakes import PROD1, QA1, QA_CHAT, QA_MGR, RD1, RD2, SALES1, SALES2, make_org
 
 SH = ZoneInfo("Asia/Shanghai")
 ORG = make_org()
@@ -136,3 +136,42 @@ def test_nobody_acts_on_a_closed_form_and_the_owner_and_qa_owner_are_told() -> N
 def test_nobody_acts_on_a_cancelled_draft() -> None:
     cancelled = step(draft(), Action.CANCEL, SALES1)
     assert route(cancelled, ORG).actors == ()
+
+
+def _orgs() -> list[Org]:
+    """The test org, and one where 研发部's head left (its members act) and 品质部 is headed by a QA engineer."""
+    moved = tuple(
+        replace(d, head="gone") if d.id == "rd" else replace(d, head=QA1) if d.id == "qa" else d
+        for d in ORG.departments
+    )
+    return [ORG, replace(ORG, departments=moved)]
+
+
+def test_may_act_admits_every_form_route_names_the_person_an_actor_of() -> None:
+    """``may_act`` is what 「我的待办」 asks the database for; a form it missed would drop out of the list."""
+    checked = 0
+    for org in _orgs():
+        people = [p.id for p in org.people]
+        filters = {p: may_act(p, org) for p in people}
+        for state in State:
+            for owner in (SALES1, RD2):
+                for qa_owner in (None, QA1, SALES2, "gone"):
+                    for department in (None, "rd", "研发部", "prod", "qa", "nowhere"):
+                        form = replace(submitted(), state=state, owner=owner, qa_owner=qa_owner, department=department)
+                        actors = route(form, org).actors
+                        for p in people:
+                            if user(p) in actors:
+                                checked += 1
+                                assert filters[p].admits(form), (p, state, owner, qa_owner, department)
+    assert checked > 500
+
+
+def test_may_act_leaves_out_what_the_person_never_acts_on() -> None:
+    """Sales is not sent QA's or a department's forms; R&D's head is not sent 生产部's."""
+    sales, rd_head = may_act(SALES1, ORG), may_act(RD1, ORG)
+    assert not sales.admits(submitted())
+    assert not sales.admits(replace(draft(), owner=SALES2))
+    assert sales.admits(reported())
+    assert rd_head.admits(assigned("rd")) and rd_head.admits(assigned("研发部"))
+    assert not rd_head.admits(assigned("prod"))
+    assert not rd_head.admits(submitted())
