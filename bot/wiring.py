@@ -53,7 +53,7 @@ from core.ports import InboxWriter, UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
 from storage import reports
-from storage.db import make_engine, normalise_url
+from storage.db import Checkpointer, make_engine, normalise_url
 from storage.inbox_writer import PgInboxWriter
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
@@ -136,6 +136,7 @@ class Kesu:
     intake: GroupIntake
     senders: dict[str, Sender] = field(default_factory=dict)
     platforms: list[Platform] = field(default_factory=list)
+    checkpointer: Checkpointer | None = None  # file SQLite only
 
     def run_local(self, event: InboundEvent, *, now: datetime) -> list[Delivery]:
         """The local channel's whole path: inbox, dispatch, outbox, delivery; returns what was delivered."""
@@ -157,6 +158,8 @@ class Kesu:
         if self.intake.writer is not None:
             self.intake.writer.close()
         self.engine.dispose()
+        if self.checkpointer is not None:
+            self.checkpointer.close()
 
     def now(self) -> datetime:
         """The real clock, in the factory's timezone (only the composition root reads it)."""
@@ -166,7 +169,13 @@ class Kesu:
 def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     """Build the app's parts. ``migrate`` brings the database schema to head first."""
     config = load_config(settings.config)
-    engine = make_engine(settings.database_url)
+    url = make_url(normalise_url(settings.database_url))
+    in_memory = url.database in (None, "", ":memory:")
+    # A file SQLite's WAL is checkpointed by a thread of its own, never inside a commit (storage/db.py).
+    checkpointer = Checkpointer(url.database or "") if url.get_backend_name() == "sqlite" and not in_memory else None
+    engine = make_engine(settings.database_url, autocheckpoint=checkpointer is None)
+    if checkpointer is not None:
+        checkpointer.start()
     if migrate:
         ensure_schema(engine)
     factory = session_factory(engine)
@@ -222,7 +231,6 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
     outbox = OutboxDispatcher(uow=uow, senders=senders)
 
-    in_memory = make_url(normalise_url(settings.database_url)).database in (None, "", ":memory:")
     reader = engine if in_memory else make_engine(settings.database_url, reader=True)
 
     def monthly(month: str) -> MonthlySummary:
@@ -256,6 +264,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         intake=intake,
         senders=senders,
         platforms=platforms,
+        checkpointer=checkpointer,
     )
 
 
