@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,7 +87,8 @@ class Checkpointer:
 
     def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, WAL frames, frames checkpointed), as SQLite reports them."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        uri = Path(self.path).absolute().as_uri() + "?mode=rw"  # a database removed meanwhile is not made anew
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
         try:
             busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         finally:

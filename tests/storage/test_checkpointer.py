@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.config import Settings
 from bot.wiring import build
@@ -39,3 +42,14 @@ def test_an_in_memory_database_has_no_checkpointer() -> None:
         assert kesu.checkpointer is None
     finally:
         kesu.close()
+
+
+def test_a_checkpoint_never_makes_a_removed_database_anew(tmp_path: Path) -> None:
+    kesu = build(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", config=None))
+    kesu.close()
+    assert kesu.checkpointer is not None
+    for name in ("k.db", "k.db-wal", "k.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    with pytest.raises(sqlite3.OperationalError):
+        kesu.checkpointer.checkpoint()
+    assert not (tmp_path / "k.db").exists()
