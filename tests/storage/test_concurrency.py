@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,13 +21,6 @@ from storage.uow import SqlUnitOfWork, session_factory
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
-
-
-@pytest.fixture
-def kesu(db_url: str) -> Iterator[Kesu]:
-    k = build(Settings(database_url=db_url, config=None), migrate=False)
-    yield k
-    k.close()
 
 
 def _draft(kesu: Kesu, owner: str = "sales1") -> c.Complaint:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from itertools import product
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from bot.config import Settings
-from bot.wiring import Kesu, build
+from bot.wiring import Kesu
 from core import complaint as c
 from core.routing import may_act
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def kesu(db_url: str) -> Iterator[Kesu]:
-    k = build(Settings(database_url=db_url, config=None), migrate=False)
-    yield k
-    k.close()
 
 
 def test_open_forms_selects_in_sql_what_may_act_and_customer_admit(kesu: Kesu) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,13 +16,6 @@ from bot.wiring import Kesu, build
 from core.messages import OutboundMessage, Recipient
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def kesu(db_url: str) -> Iterator[Kesu]:
-    k = build(Settings(database_url=db_url, config=None), migrate=False)
-    yield k
-    k.close()
 
 
 def _queue(kesu: Kesu, n: int) -> None:
