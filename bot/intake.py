@@ -6,10 +6,10 @@ Why, measured with ``bench/ack.py`` (50 concurrent senders, 2 cores):
 - a transaction per callback, run in the thread pool, capped Kesu at ~300 acknowledgements/s with a p99 of
   half a second: dozens of threads queued for SQLite's single writer, each paying a session, a BEGIN and a
   commit. Every event waiting at that moment is stored with one INSERT and one commit (a group commit);
-- the web server's events are written on its own event loop (``InboxWriter``): awaited on PostgreSQL
-  (storage/inbox_writer.py), at once on SQLite (``UnitWriter``). A writer thread waited for the GIL behind the
-  loop each time the driver let go of it — every libpq call, every sqlite3 step — up to the 5 ms switch
-  interval each time. The events that arrive while one write runs make up the next one. Events from other
+- the web server's events are written on its own event loop (``InboxWriter``, storage/inbox_writer.py):
+  awaited on PostgreSQL, at once on SQLite (``UnitWriter`` for an in-memory one). A writer thread waited for
+  the GIL behind the loop each time the driver let go of it — every libpq call, every sqlite3 step — up to the
+  5 ms switch interval each time. The events that arrive while one write runs make up the next one. Events from other
   threads (Feishu's long connection) go to a writer thread, which waits up to ``LINGER`` to fill its batch;
 - background processing (parsing, cards, the outbox) is CPU-bound Python: while it runs, the event loop
   waits for the GIL at every step (5 ms switch interval). So a background unit of work starts only when no
@@ -91,6 +91,12 @@ class Gate:
             yield
         finally:
             self._local.urgent = before
+
+    @contextmanager
+    def urgent_unit(self) -> Iterator[None]:
+        """One unit of acknowledgement work, for a writer that is not a unit of work (SqliteInboxWriter)."""
+        with self.urgent(), self.unit():
+            yield
 
     @contextmanager
     def unit(self) -> Iterator[None]:
@@ -202,9 +208,11 @@ class _Batch:
 
 
 class UnitWriter:
-    """``InboxWriter`` over units of work, for SQLite: each call runs at once, blocking the event loop for the
-    few hundred µs a batch takes. A writer thread would wait for the GIL behind the loop every time sqlite3 let go
-    of it (every statement step; measured with ``bench/ack.py``: ~5 points of the throughput ratio)."""
+    """``InboxWriter`` over units of work, for an in-memory SQLite database (which only the engine's connection
+    sees; a file gets ``storage.inbox_writer.SqliteInboxWriter``): each call runs at once, blocking the event loop
+    for the few hundred µs a batch takes. A writer thread would wait for the GIL behind the loop every time
+    sqlite3 let go of it (every statement step; measured with ``bench/ack.py``: ~5 points of the throughput
+    ratio)."""
 
     def __init__(self, uow: Callable[[], UnitOfWork], gate: Gate) -> None:
         self.uow = uow
@@ -255,7 +263,7 @@ class GroupIntake:
         self.uow = uow
         self.gate = gate
         self.now = now
-        self.writer = writer  # ``store`` writes with it on the event loop (PgInboxWriter, UnitWriter)
+        self.writer = writer  # ``store`` writes with it on the event loop (storage/inbox_writer.py, UnitWriter)
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop ``writer`` serves
         self._waiting: list[_Item] = []  # its events for the next write
         self._flusher: asyncio.Task[None] | None = None  # the task writing them

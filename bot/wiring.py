@@ -54,7 +54,7 @@ from core.report import MonthlySummary
 from core.services import Policy
 from storage import reports
 from storage.db import Checkpointer, make_engine, normalise_url
-from storage.inbox_writer import PgInboxWriter
+from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
 
@@ -220,9 +220,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
 
     # The web server's events are written on its event loop (bot/intake.py): awaited on PostgreSQL, at once on
     # SQLite; the writer thread takes those of other threads (Feishu's long connection).
-    writer: InboxWriter = (
-        PgInboxWriter(settings.database_url) if engine.dialect.name == "postgresql" else UnitWriter(intake_uow, gate)
-    )
+    writer: InboxWriter
+    if engine.dialect.name == "postgresql":
+        writer = PgInboxWriter(settings.database_url)
+    elif in_memory:
+        writer = UnitWriter(intake_uow, gate)
+    else:
+        writer = SqliteInboxWriter(url.database or "", gate.urgent_unit, autocheckpoint=checkpointer is None)
     intake = GroupIntake(intake_uow, gate, now, writer)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]

@@ -37,22 +37,35 @@ def make_engine(url: str, *, reader: bool = False, autocheckpoint: bool = True, 
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        if make_url(url).database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        if not autocheckpoint:
-            cur.execute("PRAGMA wal_autocheckpoint=0")
-        cur.close()
+        sqlite_settings(
+            dbapi_conn, wal=make_url(url).database not in (None, "", ":memory:"), autocheckpoint=autocheckpoint
+        )
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def sqlite_settings(conn: sqlite3.Connection, *, wal: bool = True, autocheckpoint: bool = True) -> None:
+    """What every connection to Kesu's SQLite database sets: BEGIN is ours to issue, writers wait for each other
+    (30 s), foreign keys hold, WAL (``wal``) with NORMAL syncs, and ``autocheckpoint=False`` as ``make_engine``."""
+    conn.isolation_level = None
+    for pragma in (
+        *(["journal_mode=WAL"] if wal else []),
+        "busy_timeout=30000",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        *([] if autocheckpoint else ["wal_autocheckpoint=0"]),
+    ):
+        conn.execute(f"PRAGMA {pragma}")
+
+
+def sqlite_uri(path: str) -> str:
+    """``path`` as a URI that opens an existing database read-write and never makes a new one (one removed
+    meanwhile stays removed)."""
+    return Path(path).absolute().as_uri() + "?mode=rw"
 
 
 class Checkpointer:
@@ -87,8 +100,7 @@ class Checkpointer:
 
     def checkpoint(self) -> tuple[int, int, int]:
         """One PASSIVE checkpoint: (busy, WAL frames, frames checkpointed), as SQLite reports them."""
-        uri = Path(self.path).absolute().as_uri() + "?mode=rw"  # a database removed meanwhile is not made anew
-        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(sqlite_uri(self.path), uri=True, timeout=30, isolation_level=None)
         try:
             busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         finally:

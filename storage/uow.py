@@ -123,6 +123,58 @@ def stored_time(dialect: sa.Dialect, at: datetime) -> Any:
 _TIME_PROCESSORS: dict[str, Callable[[Any], Any]] = {}
 
 
+# SQLite's inbox write (``SqlInbox`` here and ``SqliteInboxWriter`` in storage/inbox_writer.py), through any
+# ``execute(sql, params)`` whose result has ``fetchone()`` and iterates over rows: a SQLAlchemy connection's
+# ``exec_driver_sql`` or a sqlite3 connection's ``execute``.
+Execute = Callable[[str, tuple[Any, ...]], Any]
+
+
+def sqlite_inbox_add(execute: Execute, events: Sequence[tuple[str, str, dict[str, Any]]], at: Any) -> list[int | None]:
+    """Store ``events`` (platform, event_key, payload) received ``at`` (as ``stored_time`` gives it) unless
+    stored before; each one's inbox id, None for a duplicate. Inside a transaction that holds the write lock."""
+    ids: list[int | None] = [None] * len(events)
+    first = first_copies(events)
+    chosen = [events[i] for i in first.values()]
+    for start in range(0, len(chosen), _INBOX_CHUNK):
+        chunk = chosen[start : start + _INBOX_CHUNK]
+        values = ", ".join(["(?, ?, ?, 'pending', 0, ?)"] * len(chunk))
+        params: list[Any] = []
+        for platform, key, payload in chunk:
+            params += (platform, key, json.dumps(payload), at)  # as SQLAlchemy's JSON type writes it
+        execute(
+            "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) VALUES "
+            f"{values} ON CONFLICT (platform, event_key) DO NOTHING",
+            tuple(params),
+        )
+        # Python's sqlite3 lets go of the GIL for every row it steps through, and each time a thread waits for it
+        # again behind the event loop: RETURNING cost a wait per event. The rows this INSERT added have the ids
+        # last_insert_rowid() - changes() + 1 … last_insert_rowid() (a rowid table under this transaction's write
+        # lock numbers them in turn), read back as one row.
+        (rows,) = execute(
+            "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox "
+            "WHERE changes() > 0 AND id > last_insert_rowid() - changes() AND id <= last_insert_rowid()",
+            (),
+        ).fetchone()
+        for event_id, platform, key in json.loads(rows):
+            ids[first[(platform, key)]] = event_id
+    return ids
+
+
+def sqlite_copies(execute: Execute, platform: str, card_id: str, recipients: Sequence[str]) -> dict[str, str]:
+    """recipient -> ref of the copies of ``card_id`` that ``platform`` keeps for ``recipients``."""
+    wanted = sorted(set(recipients))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
+        chunk = wanted[start : start + 10_000]
+        rows = execute(
+            "SELECT recipient, ref FROM card_copy WHERE platform = ? AND card_id = ? "
+            f"AND recipient IN ({', '.join(['?'] * len(chunk))})",
+            (platform, card_id, *chunk),
+        )
+        found.update({recipient: ref for recipient, ref in rows})
+    return found
+
+
 def _upsert(session: Session) -> Any:
     """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -455,38 +507,13 @@ class SqlInbox:
         # cost ~45 µs per event in Python (insertmanyvalues, per-row parameter processing), as much as the rest
         # of an acknowledgement; this costs a few (bench/ack.py).
         conn = self.session.connection()
-        chosen = [events[i] for i in first.values()]
         at = stored_time(conn.dialect, now)
-        rows: Iterable[Sequence[Any]]
         if conn.dialect.name == "postgresql":
-            rows = conn.exec_driver_sql(PG_INBOX_INSERT, (at, pg_inbox_batch(chosen))).all()
+            rows = conn.exec_driver_sql(PG_INBOX_INSERT, (at, pg_inbox_batch(events[i] for i in first.values())))
             for event_id, platform, key in rows:
                 ids[first[(platform, key)]] = event_id
             return ids
-        for start in range(0, len(chosen), _INBOX_CHUNK):
-            chunk = chosen[start : start + _INBOX_CHUNK]
-            values = ", ".join(["(?, ?, ?, 'pending', 0, ?)"] * len(chunk))
-            params: list[Any] = []
-            for platform, key, payload in chunk:
-                params += (platform, key, json.dumps(payload), at)  # as SQLAlchemy's JSON type writes it
-            conn.exec_driver_sql(
-                "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) VALUES "
-                f"{values} ON CONFLICT (platform, event_key) DO NOTHING",
-                tuple(params),
-            )
-            # Python's sqlite3 lets go of the GIL for every row it steps through, and each time this thread waits
-            # for it again behind the event loop: RETURNING cost a wait per event. The rows this INSERT added
-            # have the ids last_insert_rowid() - changes() + 1 … last_insert_rowid() (a rowid table under this
-            # transaction's write lock numbers them in turn), read back as one row.
-            rows = json.loads(
-                conn.exec_driver_sql(
-                    "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox "
-                    "WHERE changes() > 0 AND id > last_insert_rowid() - changes() AND id <= last_insert_rowid()"
-                ).scalar_one()
-            )
-            for event_id, platform, key in rows:
-                ids[first[(platform, key)]] = event_id
-        return ids
+        return sqlite_inbox_add(conn.exec_driver_sql, events, at)
 
     def claim(self, event_id: int) -> InboxEvent | None:
         row = self.session.exec(
@@ -596,17 +623,7 @@ class SqlPlatformState:
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
             return {recipient: ref for recipient, ref in conn.exec_driver_sql(PG_COPIES, (platform, card_id, wanted))}
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
-            chunk = wanted[start : start + 10_000]
-            rows = conn.exec_driver_sql(
-                f"SELECT recipient, ref FROM card_copy WHERE platform = {mark} AND card_id = {mark} "
-                f"AND recipient IN ({', '.join([mark] * len(chunk))})",
-                (platform, card_id, *chunk),
-            )
-            found.update({recipient: ref for recipient, ref in rows})
-        return found
+        return sqlite_copies(conn.exec_driver_sql, platform, card_id, wanted)
 
 
 class SqlNags:

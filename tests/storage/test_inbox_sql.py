@@ -1,13 +1,23 @@
-"""The acknowledgement path's plain-SQL writes (``add_many``, ``copies_of``) store and read exactly what the ORM
-path does, on SQLite and PostgreSQL."""
+"""The acknowledgement path's plain-SQL writes (``add_many``, ``copies_of``, and SQLite's ``SqliteInboxWriter``)
+store and read exactly what the ORM path does, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
+from storage.db import make_engine
+from storage.inbox_writer import SqliteInboxWriter
+from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork, session_factory
 
 NOW = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -67,3 +77,72 @@ def test_copies_of_reads_only_the_asked_recipients_of_that_card(engine: sa.Engin
             "b": "r-b",
         }
         assert u.platform.copies_of("wecom", recipients=[], card_id="c1") == {}
+
+
+# --- SqliteInboxWriter: the same writes on the acknowledgement path's own sqlite3 connection
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> str:
+    path = tmp_path / "kesu.db"
+    e = make_engine(f"sqlite:///{path}")
+    upgrade(e)
+    e.dispose()
+    return str(path)
+
+
+def _writer(path: str, entered: list[int] | None = None) -> SqliteInboxWriter:
+    @contextmanager
+    def guard() -> Iterator[None]:
+        if entered is not None:
+            entered.append(1)
+        yield
+
+    return SqliteInboxWriter(path, guard)
+
+
+def test_the_sqlite_writer_stores_what_the_unit_of_work_reads_back(sqlite_file: str) -> None:
+    entered: list[int] = []
+    writer = _writer(sqlite_file, entered)
+    payload = {"user": "sales1", "text": "明辉电子投诉X200外壳划伤 'q' ?", "n": [1, {"x": None}]}
+    first = asyncio.run(writer.add_many([("wecom", "m1", payload)], now=NOW))
+    again = asyncio.run(writer.add_many([("wecom", "m1", {}), ("wecom", "m2", {"k": 2}), ("wecom", "m2", {})], now=NOW))
+    writer.close()
+    assert first[0] is not None and again[0] is None and again[2] is None and again[1] not in (None, first[0])
+    assert entered == [1, 1]  # each write inside the guard (the process's acknowledgement unit of work)
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        stored = u.inbox.claim(first[0])
+        assert stored is not None and stored.payload == payload and stored.received_at == NOW
+        assert u.inbox.pending(limit=10) == [first[0], again[1]]
+    engine.dispose()
+
+
+def test_the_sqlite_writer_stores_nothing_when_a_sender_holds_a_copy_of_the_card(sqlite_file: str) -> None:
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-1", now=NOW)
+        u.commit()
+    writer = _writer(sqlite_file)
+    events = [("wecom", "t1", {"user": "sales1"}), ("wecom", "t2", {"user": "qa1"})]
+    kwargs: dict[str, Any] = {"now": NOW, "platform": "wecom-fill", "card_id": "pending"}
+    got = asyncio.run(writer.add_many_unless_copies(events, recipients=["sales1", "qa1"], **kwargs))
+    assert got == {"sales1": "tap-1"}
+    got = asyncio.run(writer.add_many_unless_copies(events, recipients=["qa1"], **kwargs))
+    assert isinstance(got, list) and None not in got
+    writer.close()
+    with SqlUnitOfWork(session_factory(engine)) as u:
+        assert u.inbox.pending(limit=10) == got  # stored once: the first call stored nothing
+    engine.dispose()
+
+
+def test_a_failed_sqlite_write_stores_nothing_and_never_makes_a_new_database(sqlite_file: str) -> None:
+    writer = _writer(sqlite_file)
+    with pytest.raises(TypeError):  # a payload that is not JSON: the batch is rolled back
+        asyncio.run(writer.add_many([("wecom", "ok", {}), ("wecom", "bad", {"x": object()})], now=NOW))
+    assert asyncio.run(writer.add_many([("wecom", "ok", {})], now=NOW))[0] is not None  # stored now, not before
+    writer.close()
+    Path(sqlite_file).unlink()
+    with pytest.raises(sqlite3.OperationalError):
+        asyncio.run(writer.add_many([("wecom", "lost", {})], now=NOW))
+    assert not Path(sqlite_file).exists()
