@@ -1,13 +1,15 @@
 """How fast Kesu acknowledges platform callbacks, against a floor measured in the same run.
 
     .venv/bin/python bench/ack.py [--platform wecom|feishu|both] [--db sqlite|postgres|both]
-                                  [--senders 1,50,200] [--requests 1500] [--interval 1] [--trials 3]
+                                  [--senders 1,50,200] [--requests 1500] [--interval 1] [--trials 3] [--no-pin]
 
 For each platform and database, a child process runs what `kesu serve` runs (``bot.wiring.build`` +
 ``create_app``, uvicorn, one process; the scheduler is off so that the figures are the webhook's), plus a
 **floor**: a bare route in the same server stack that only verifies the signature, decrypts and answers 200.
 Every request is real: WeCom text callbacks encrypted by wechatpy, Feishu ``im.message.receive_v1`` events
 encrypted and signed as Feishu does; Kesu stores each in the inbox before its 200 and processes it after.
+With two CPUs or more the server runs on one of its own and the senders on the others, as a load generator on
+another machine would (``--no-pin``: both wherever the OS puts them; PostgreSQL is never pinned).
 
 Loads, each on the floor and on Kesu in turns (``--trials``, the requests split between them), with the server
 idle (every stored event processed) before each turn:
@@ -129,9 +131,13 @@ def make_app(platform: str) -> FastAPI:
     return app
 
 
-def serve(platform: str, fd: int) -> None:
-    """The child: the real app with the floor route, on the listening socket ``fd`` from the parent."""
+def serve(platform: str, fd: int, cpu: int | None = None) -> None:
+    """The child: the real app with the floor route, on the listening socket ``fd`` from the parent; on CPU
+    ``cpu`` only, with every thread it starts, when given."""
     import uvicorn
+
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
 
     app = make_app(platform)
     sock = socket.socket(fileno=fd)  # not uvicorn's fd=, which takes it for a Unix socket (no TCP_NODELAY)
@@ -327,7 +333,8 @@ def run_server(platform: str, db: str, args: argparse.Namespace) -> list[tuple[s
         sock = socket.create_server(("127.0.0.1", 0), backlog=2048)
         port = sock.getsockname()[1]
         child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", platform, "--fd", str(sock.fileno())],
+            [sys.executable, __file__, "--serve", platform, "--fd", str(sock.fileno())]
+            + (["--cpu", str(args.server_cpu)] if args.server_cpu is not None else []),
             env=_env(platform, db_url),
             cwd=ROOT,
             pass_fds=[sock.fileno()],
@@ -375,17 +382,32 @@ def main() -> None:
         default=os.environ.get("KESU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
         help="PostgreSQL server for --db postgres (a scratch database is created there and dropped)",
     )
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=len(os.sched_getaffinity(0)) >= 2,
+        help="the server on a CPU of its own, the senders on the others (default with 2 or more CPUs)",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.fd)
+        serve(args.serve, args.fd, args.cpu)
         return
+    args.server_cpu = None
+    if args.pin:  # as with a load generator on another machine: the senders never take the server's CPU
+        cpus = sorted(os.sched_getaffinity(0))
+        args.server_cpu = cpus[-1]
+        os.sched_setaffinity(0, set(cpus[:-1]))
     sys.path.insert(0, str(ROOT))
     args.senders = [int(s) for s in args.senders.split(",")]
     platforms = ("wecom", "feishu") if args.platform == "both" else (args.platform,)
     dbs = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    print(f"{os.cpu_count()} CPUs, Python {host.python_version()}, {host.machine()}; uvicorn (h11), one process")
+    pinned = f"; the server on CPU {args.server_cpu}, the senders on the others" if args.pin else ""
+    print(
+        f"{os.cpu_count()} CPUs, Python {host.python_version()}, {host.machine()}; uvicorn (h11), one process{pinned}"
+    )
     failures: list[str] = []
     for platform in platforms:
         for db in dbs:
