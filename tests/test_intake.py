@@ -16,11 +16,11 @@ import psycopg
 import pytest
 
 from bot.config import Settings
-from bot.intake import Gate, GroupIntake
+from bot.intake import Gate, GroupIntake, UnitWriter
 from bot.protocol import InboundEvent, Prepare
 from bot.wiring import Kesu, build
 from core.ports import UnitOfWork
-from storage.inbox_writer import PgInboxWriter
+from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -190,6 +190,18 @@ def _store_all(intake: GroupIntake, items: Sequence[tuple[InboundEvent, Prepare 
         return await asyncio.gather(*(intake.store(e, p) for e, p in items), return_exceptions=True)
 
     return asyncio.run(main())
+
+
+def test_each_database_gets_the_acknowledgement_writer_made_for_it(loop_kesu: Kesu) -> None:
+    kind = {"sqlite": SqliteInboxWriter, "postgresql": PgInboxWriter}[loop_kesu.engine.dialect.name]
+    assert isinstance(loop_kesu.intake.writer, kind)
+    in_memory = build(Settings(database_url="sqlite://", config=None))  # only the engine's connection sees it
+    try:
+        assert isinstance(in_memory.intake.writer, UnitWriter)
+        got = _store_all(in_memory.intake, [(_event("m1"), None)])
+        assert isinstance(got[0], tuple) and got[0][0] is not None
+    finally:
+        in_memory.close()
 
 
 def test_events_arriving_together_share_one_write_on_the_event_loop(loop_kesu: Kesu) -> None:
