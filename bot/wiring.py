@@ -12,7 +12,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot import feishu, wecom
@@ -53,7 +52,7 @@ from core.ports import InboxWriter, UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
 from storage import reports
-from storage.db import Checkpointer, make_engine, normalise_url
+from storage.db import Checkpointer, make_engine, sqlite_file
 from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
@@ -169,11 +168,11 @@ class Kesu:
 def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     """Build the app's parts. ``migrate`` brings the database schema to head first."""
     config = load_config(settings.config)
-    url = make_url(normalise_url(settings.database_url))
-    in_memory = url.database in (None, "", ":memory:")
+    path = sqlite_file(settings.database_url)
     # A file SQLite's WAL is checkpointed by a thread of its own, never inside a commit (storage/db.py).
-    checkpointer = Checkpointer(url.database or "") if url.get_backend_name() == "sqlite" and not in_memory else None
+    checkpointer = Checkpointer(path) if path is not None else None
     engine = make_engine(settings.database_url, autocheckpoint=checkpointer is None)
+    in_memory = engine.dialect.name == "sqlite" and path is None
     if checkpointer is not None:
         checkpointer.start()
     if migrate:
@@ -223,10 +222,10 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     writer: InboxWriter
     if engine.dialect.name == "postgresql":
         writer = PgInboxWriter(settings.database_url)
-    elif in_memory:
-        writer = UnitWriter(intake_uow, gate)
+    elif path is not None:  # with the checkpointer, so no commit of the writer checkpoints
+        writer = SqliteInboxWriter(path, gate.urgent_unit, autocheckpoint=False)
     else:
-        writer = SqliteInboxWriter(url.database or "", gate.urgent_unit, autocheckpoint=checkpointer is None)
+        writer = UnitWriter(intake_uow, gate)
     intake = GroupIntake(intake_uow, gate, now, writer)
     deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]

@@ -21,6 +21,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite ``url``; None for an in-memory SQLite database or another kind."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 log = logging.getLogger(__name__)
 
 
@@ -34,12 +42,11 @@ def make_engine(url: str, *, reader: bool = False, autocheckpoint: bool = True, 
     if make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, **kwargs)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    path = sqlite_file(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        sqlite_settings(
-            dbapi_conn, wal=make_url(url).database not in (None, "", ":memory:"), autocheckpoint=autocheckpoint
-        )
+        sqlite_settings(dbapi_conn, wal=path is not None, autocheckpoint=autocheckpoint)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
