@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from bot.safe_text import guarded, unguarded
 from core.archive import COLUMNS, HEADER_KEYS
 from core.customers import CustomerRecord
 
@@ -23,7 +24,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 13800138000 read by Excel as a number
-    return str(value).strip()
+    return unguarded(str(value).strip())  # the quote ``to_csv`` put before a would-be formula
 
 
 def _rows(table: Iterable[Sequence[object]]) -> Rows:
@@ -67,25 +68,27 @@ def read_rows(path: Path) -> Rows:
 
 
 def to_csv(records: Iterable[CustomerRecord]) -> str:
-    """The archive as CSV with Chinese headers (several contacts: their fields joined with ';')."""
+    """The archive as CSV with Chinese headers (several contacts: their fields joined with ';'); a cell that would
+    start a formula (``=``, ``+``, ``-``, ``@``) gets a single quote in front, which the import takes off."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    # CRLF ends a row (RFC 4180, as Excel writes), so a carriage return inside a cell is quoted with it and
+    # cannot start a new row (whose first cell could be a formula).
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([zh for _, zh, _ in COLUMNS])
     for r in records:
-        w.writerow(
-            [
-                r.name,
-                "、".join(r.aliases),
-                r.owner,
-                "是" if r.key else "否",
-                r.legal_name,
-                r.tax_id,
-                r.address,
-                ";".join(c.name for c in r.contacts),
-                ";".join(c.phone for c in r.contacts),
-                ";".join(c.email for c in r.contacts),
-                ";".join(c.title for c in r.contacts),
-                r.credit_note,
-            ]
-        )
+        cells = [
+            r.name,
+            "、".join(r.aliases),
+            r.owner,
+            "是" if r.key else "否",
+            r.legal_name,
+            r.tax_id,
+            r.address,
+            ";".join(c.name for c in r.contacts),
+            ";".join(c.phone for c in r.contacts),
+            ";".join(c.email for c in r.contacts),
+            ";".join(c.title for c in r.contacts),
+            r.credit_note,
+        ]
+        w.writerow([guarded(cell) for cell in cells])
     return buf.getvalue()

@@ -23,6 +23,9 @@ _FIXED_CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 MAX_MARKDOWN = 4000
 _SPECIAL = frozenset("&*_~`[]<>#")  # written as HTML entities, which Feishu markdown shows as is
+# Put after ``<`` and ``]`` in a text message, so what people typed shows as typed and never becomes a tag
+# (``<at user_id="all">`` would @ everyone) or a ``[text](url)`` link: a text message knows no escapes.
+_BREAK = "\u200b"
 
 
 def _plain(text: str) -> dict[str, str]:
@@ -35,9 +38,15 @@ def _escape(text: str) -> str:
     return out
 
 
+def plain(text: str) -> str:
+    """Text for a text message: Feishu runs ``<at …>``, ``<a>``/``<b>``-style tags and ``[text](url)`` links in
+    one, so no ``<`` opens a tag and no ``](`` makes a link (Kesu's ``**bold**`` still works)."""
+    return text.replace("<", "<" + _BREAK).replace("](", "]" + _BREAK + "(")
+
+
 def text_content(text: str) -> str:
     """The ``content`` of a text message."""
-    return json.dumps({"text": text}, ensure_ascii=False)
+    return json.dumps({"text": plain(text)}, ensure_ascii=False)
 
 
 def _input(spec: Mapping[str, Any], choices: Mapping[str, Sequence[tuple[str, str]]]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from bot.safe_text import starts_formula
 from core.report import Count, MonthlySummary
 
 log = logging.getLogger(__name__)
@@ -297,13 +298,26 @@ def _register_sheet(ws: Any, s: MonthlySummary) -> None:
     _fit_columns(ws)
 
 
+def _text_not_formula(ws: Any) -> None:
+    """Cells that people typed (customer, product, department …) are data: openpyxl would write a text starting
+    with ``=`` as a live formula, so every text that would start one is stored as text, with Excel's quote prefix
+    (the cell shows exactly what was typed and stays text when edited). Numbers and dates are left alone."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and starts_formula(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
 def workbook_xlsx(summary: MonthlySummary) -> bytes:
-    """The month's Excel workbook (sheets 汇总 and 登记表) as .xlsx bytes."""
+    """The month's Excel workbook (sheets 汇总 and 登记表) as .xlsx bytes; no cell is a formula."""
     from openpyxl import Workbook
 
     wb = Workbook()
     _summary_sheet(wb.active, summary)
     _register_sheet(wb.create_sheet("登记表"), summary)
+    for ws in wb.worksheets:
+        _text_not_formula(ws)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -14,6 +14,11 @@ MAX_BUTTONS = 6
 MAX_HORIZONTAL = 6
 KEY_SEP = "|"
 REPLY_HINT = "需填写时:点按钮后直接回复文字,每行一项,如「责任部门:研发部」"
+# An invisible character put after a markup character of what people typed, so WeCom shows the characters
+# instead of running them (WeCom documents no escape syntax: no backslash escapes or entities to rely on).
+_BREAK = "\u200b"
+_LINE_MARKUP = ("#", ">")  # a heading or a quote when a line starts with it
+_NO_BACKTICK = "ˋ"  # a code span cannot be broken by an invisible character: the look-alike U+02CB instead
 
 
 def button_key(card_id: str, action: str, inputs: list[str]) -> str:
@@ -38,20 +43,41 @@ def task_id(card_id: str, delivery_id: int, salt: str) -> str:
     return f"{safe}-{delivery_id}-{digest}"
 
 
+def plain(text: str) -> str:
+    """Text for a WeCom text message: an app's text message runs ``<a href=…>`` links, so no ``<`` of what
+    people typed opens a tag."""
+    return text.replace("<", "<" + _BREAK)
+
+
+def escape_markdown(text: str, *, one_line: bool = False) -> str:
+    """What people typed, for WeCom markdown: shown as typed, never a link, a ``<font>``/``<@mention>`` tag, bold,
+    code, a heading or a quote. ``one_line`` folds line breaks (a field is one line of the card)."""
+    if one_line:
+        text = " ".join(text.splitlines())
+    out = text.replace("`", _NO_BACKTICK)
+    for ch in "<]*~":
+        out = out.replace(ch, ch + _BREAK)
+    return "\n".join(_BREAK + line if line.lstrip().startswith(_LINE_MARKUP) else line for line in out.split("\n"))
+
+
 def text_message(text: str) -> dict[str, Any]:
     """A plain text message body."""
-    return {"msgtype": "text", "text": {"content": text}}
+    return {"msgtype": "text", "text": {"content": plain(text)}}
 
 
 def markdown(payload: dict[str, Any]) -> str:
-    """Text and card as WeCom markdown (groups and cards without buttons)."""
+    """Text and card as WeCom markdown (groups and cards without buttons): Kesu's own bold title, quoted fields
+    and grey hint around what people typed, escaped."""
     lines: list[str] = []
     if payload.get("text"):
-        lines.append(str(payload["text"]))
+        lines.append(escape_markdown(str(payload["text"])))
     card = payload.get("card")
     if card:
-        lines.append(f"**{card['title']}**")
-        lines += [f"> {f['label']}:{f['value']}" for f in card["fields"]]
+        lines.append(f"**{escape_markdown(str(card['title']), one_line=True)}**")
+        lines += [
+            f"> {escape_markdown(str(f['label']), one_line=True)}:{escape_markdown(str(f['value']), one_line=True)}"
+            for f in card["fields"]
+        ]
         if card.get("actions"):
             lines.append('<font color="comment">请在 Kesu 应用消息中处理</font>')
     return "\n".join(lines)
@@ -118,7 +144,7 @@ def text_reply_xml(*, to_user: str, corp_id: str, agent_id: str, text: str, at: 
         f"<xml><ToUserName><![CDATA[{_cdata(to_user)}]]></ToUserName>"
         f"<FromUserName><![CDATA[{_cdata(corp_id)}]]></FromUserName>"
         f"<CreateTime>{at}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{_cdata(text)}]]></Content><AgentID>{int(agent_id)}</AgentID></xml>"
+        f"<Content><![CDATA[{_cdata(plain(text))}]]></Content><AgentID>{int(agent_id)}</AgentID></xml>"
     )
 
 
