@@ -40,8 +40,8 @@ def _escape(text: str) -> str:
 
 def plain(text: str) -> str:
     """Text for a text message: Feishu runs ``<at …>``, ``<a>``/``<b>``-style tags and ``[text](url)`` links in
-    one, so no ``<`` opens a tag and no ``](`` makes a link (Kesu's ``**bold**`` still works)."""
-    return text.replace("<", "<" + _BREAK).replace("](", "]" + _BREAK + "(")
+    one, so no ``<`` (or ``&lt;``) opens a tag and no ``](`` makes a link (Kesu's ``**bold**`` still works)."""
+    return text.replace("&", "&" + _BREAK).replace("<", "<" + _BREAK).replace("](", "]" + _BREAK + "(")
 
 
 def text_content(text: str) -> str:

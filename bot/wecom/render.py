@@ -45,8 +45,8 @@ def task_id(card_id: str, delivery_id: int, salt: str) -> str:
 
 def plain(text: str) -> str:
     """Text for a WeCom text message: an app's text message runs ``<a href=…>`` links, so no ``<`` of what
-    people typed opens a tag."""
-    return text.replace("<", "<" + _BREAK)
+    people typed opens a tag (and no ``&lt;`` turns into one)."""
+    return text.replace("&", "&" + _BREAK).replace("<", "<" + _BREAK)
 
 
 def escape_markdown(text: str, *, one_line: bool = False) -> str:
@@ -55,9 +55,10 @@ def escape_markdown(text: str, *, one_line: bool = False) -> str:
     if one_line:
         text = " ".join(text.splitlines())
     out = text.replace("`", _NO_BACKTICK)
-    for ch in "<]*~":
+    for ch in "&<]*~":
         out = out.replace(ch, ch + _BREAK)
-    return "\n".join(_BREAK + line if line.lstrip().startswith(_LINE_MARKUP) else line for line in out.split("\n"))
+    lines = out.splitlines(keepends=True)  # \r alone ends a line too
+    return "".join(_BREAK + line if line.lstrip().startswith(_LINE_MARKUP) else line for line in lines)
 
 
 def text_message(text: str) -> dict[str, Any]:

@@ -36,7 +36,8 @@ LINK = "[点此](http://evil)"
 FONT = '<font color="warning">红</font>'
 AT_ALL = '<at user_id="all"></at>'
 SCRIPT = "<script>alert(1)</script>"
-HOSTILE = (*FORMULAS, LINK, FONT, AT_ALL, SCRIPT, "**粗体**", "`代码`", "> 引用", "# 标题")
+ENTITY = "&lt;at user_id=&quot;all&quot;&gt;&lt;/at&gt;"
+HOSTILE = (*FORMULAS, LINK, FONT, AT_ALL, SCRIPT, ENTITY, "**粗体**", "`代码`", "> 引用", "# 标题", "x\r# 标题")
 INVISIBLE = "\u200b"
 
 
@@ -190,10 +191,10 @@ def _card(value: str, *, actions: bool = True) -> Card:
 
 def _markup_free(markdown: str) -> None:
     """Only Kesu's own markup is left: the bold title, the quoted field lines and the grey hint."""
-    assert "](" not in markdown and "<font color=\"warning\">" not in markdown and "<at" not in markdown
+    assert "](" not in markdown and '<font color="warning">' not in markdown and "<at" not in markdown
     assert "<script" not in markdown and "`" not in markdown
     for line in markdown.splitlines():
-        assert not line.lstrip().startswith("#")
+        assert not line.lstrip().startswith("#") and "&lt;" not in line
         bold = re.findall(r"\*\*", line)
         assert not bold or (line.startswith("**") and line.endswith("**") and len(bold) == 2), line
 
@@ -219,12 +220,12 @@ def test_wecom_markdown_for_a_card_without_buttons_is_escaped_too() -> None:
     assert _seen(content).splitlines()[1] == f"> 客户:{LINK}{FONT}"
 
 
-@pytest.mark.parametrize("hostile", ['<a href="http://evil">点此</a>', FONT, SCRIPT])
+@pytest.mark.parametrize("hostile", ['<a href="http://evil">点此</a>', FONT, SCRIPT, ENTITY])
 def test_a_wecom_text_message_opens_no_tag_from_what_people_typed(hostile: str) -> None:
     body = WeComSender._group_body(message_payload(text=f"客户 {hostile} 已登记"))
     assert body["msgtype"] == "text"
     content = body["text"]["content"]
-    assert "<a" not in content and "<font" not in content and "<script" not in content
+    assert "<a" not in content and "<font" not in content and "<script" not in content and "&lt;" not in content
     assert _seen(content) == f"客户 {hostile} 已登记"
     reply = wecom.text_reply_xml(to_user="u", corp_id="c", agent_id="1", text=hostile, at=0)
     assert "<a href" not in reply and "<font" not in reply
@@ -240,10 +241,12 @@ def test_wecom_template_cards_carry_what_people_typed_in_plain_text_fields() -> 
 # ---------------------------------------------------------------- Feishu
 
 
-@pytest.mark.parametrize("hostile", [AT_ALL, '<at user_id="ou_x">老板</at>', LINK, '<a href="http://evil">x</a>'])
+@pytest.mark.parametrize(
+    "hostile", [AT_ALL, '<at user_id="ou_x">老板</at>', LINK, '<a href="http://evil">x</a>', ENTITY]
+)
 def test_a_feishu_text_message_never_mentions_everyone_or_links_from_what_people_typed(hostile: str) -> None:
     text = json.loads(feishu.text_content(f"客户 {hostile} 已登记"))["text"]
-    assert "<at" not in text and "<a " not in text and "](" not in text
+    assert "<at" not in text and "<a " not in text and "](" not in text and "&lt;" not in text
     assert _seen(text) == f"客户 {hostile} 已登记"
 
 
@@ -273,4 +276,3 @@ def test_the_demo_page_puts_text_into_the_page_as_text_never_as_html() -> None:
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script
     assert 'else if (k === "text") node.textContent = v;' in script
-
