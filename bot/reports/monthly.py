@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import fields, is_dataclass, replace
 from datetime import datetime
 from functools import cache
 from io import BytesIO
@@ -309,10 +310,25 @@ def _text_not_formula(ws: Any) -> None:
                 cell.quotePrefix = True
 
 
+def _xml_text(value: Any) -> Any:
+    """``value`` with the control characters a worksheet cannot hold taken out of every text in it (openpyxl
+    refuses them, and one stored name must not stop the month's workbook)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, tuple):
+        return tuple(_xml_text(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _xml_text(getattr(value, f.name)) for f in fields(value)})
+    return value
+
+
 def workbook_xlsx(summary: MonthlySummary) -> bytes:
     """The month's Excel workbook (sheets 汇总 and 登记表) as .xlsx bytes; no cell is a formula."""
     from openpyxl import Workbook
 
+    summary = _xml_text(summary)
     wb = Workbook()
     _summary_sheet(wb.active, summary)
     _register_sheet(wb.create_sheet("登记表"), summary)

@@ -276,3 +276,10 @@ def test_the_demo_page_puts_text_into_the_page_as_text_never_as_html() -> None:
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in script
     assert 'else if (k === "text") node.textContent = v;' in script
+
+
+def test_a_control_character_in_a_stored_name_does_not_stop_the_monthly_workbook() -> None:
+    summary = _summary("明辉\x01电子\x0b", "PCB\x1f", "外观不良", "生产部")
+    book = load_workbook(BytesIO(monthly.workbook_xlsx(summary)))
+    assert book["登记表"]["B2"].value == "明辉电子"
+    assert book["登记表"]["C2"].value == "PCB"
