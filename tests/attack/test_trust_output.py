@@ -29,6 +29,7 @@ from bot.wiring import build
 from core.archive import COLUMNS
 from core.customers import Contact, CustomerRecord
 from core.report import ClockRow, Count, MonthlySummary, RegisterRow
+from tests.wecom.conftest import WeCom
 
 CST = timezone(timedelta(hours=8))
 FORMULAS = ('=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1+1")
@@ -283,3 +284,15 @@ def test_a_control_character_in_a_stored_name_does_not_stop_the_monthly_workbook
     book = load_workbook(BytesIO(monthly.workbook_xlsx(summary)))
     assert book["登记表"]["B2"].value == "明辉电子"
     assert book["登记表"]["C2"].value == "PCB"
+
+
+def test_a_complaint_typed_with_a_font_tag_reaches_the_wecom_group_as_text(wecom: WeCom) -> None:
+    wecom.text("sales1", f"明辉电子投诉X200外壳{FONT},200个,急")
+    wecom.drain()
+    wecom.click("sales1", wecom.fake.cards_to("sales1")[-1], "提交")
+    wecom.drain()
+    content = wecom.fake.sent("appchat/send")[-1].body["markdown"]["content"]
+    assert "明辉电子" in content and '<font color="warning">' not in content
+    defect = next(line for line in content.split("\n") if line.startswith("> 不良:"))
+    assert _seen(defect).startswith('> 不良:<font color="warning">红')
+    assert content.endswith('<font color="comment">请在 Kesu 应用消息中处理</font>')  # Kesu's own tag still works
