@@ -147,7 +147,7 @@ def pareto_png(summary: MonthlySummary) -> bytes:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "本月无客诉", ha="center", va="center", fontproperties=title_font, transform=ax.transAxes)
     else:
-        labels = [label for label, _, _ in points]
+        labels = [label.replace("$", r"\$") for label, _, _ in points]  # a label is text, never mathtext
         counts = [count for _, count, _ in points]
         cumulative = [pct for _, _, pct in points]
         xs = list(range(len(points)))

@@ -296,3 +296,8 @@ def test_a_complaint_typed_with_a_font_tag_reaches_the_wecom_group_as_text(wecom
     defect = next(line for line in content.split("\n") if line.startswith("> 不良:"))
     assert _seen(defect).startswith('> 不良:<font color="warning">红')
     assert content.endswith('<font color="comment">请在 Kesu 应用消息中处理</font>')  # Kesu's own tag still works
+
+
+def test_a_dollar_sign_in_a_problem_type_is_drawn_as_text_in_the_pareto_chart() -> None:
+    """Matplotlib reads ``$…$`` as mathtext and raises on what it cannot parse: a label is text."""
+    assert monthly.pareto_png(_summary("明辉电子", "X200", "$x^$ 外观", "生产部")).startswith(b"\x89PNG")
