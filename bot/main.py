@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import socket
 import sys
@@ -55,6 +56,14 @@ app.add_typer(feishu_cli.app, name="feishu")
 _state: dict[str, Any] = {}
 
 AsUser = Annotated[str, typer.Option("--as", help="Person id of the speaker, e.g. sales1, qa1, rd1.")]
+Operator = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Person id of who does this, for the archive's access log and audit trail "
+        "(default: cli:<operating-system user>).",
+    ),
+]
 Now = Annotated[
     str | None,
     typer.Option("--now", help="Pretend it is this time (ISO 8601; no offset = the configured timezone)."),
@@ -111,6 +120,20 @@ def _parse_now(value: str | None, tz: ZoneInfo) -> datetime:
         typer.echo(f"--now 不是 ISO 时间: {value!r} (例如 2026-11-23T09:30)", err=True)
         raise typer.Exit(2) from None
     return at if at.tzinfo else at.replace(tzinfo=tz)
+
+
+def _operator(kesu: Kesu, as_: str | None, *, nothing_done: str) -> str:
+    """Who a `kesu customers` command runs as: the --as person (who must exist), else cli:<OS user>."""
+    if as_ is None:
+        try:
+            user = getpass.getuser()
+        except (OSError, KeyError):  # no login name and no passwd entry (e.g. a bare container uid)
+            user = "?"
+        return f"cli:{user}"[:64]
+    if kesu.config.org.person(as_) is None:
+        typer.echo(f"--as:没有人员“{as_}”,{nothing_done}", err=True)
+        raise typer.Exit(1)
+    return as_
 
 
 def _print(delivered: list[Delivery]) -> None:
@@ -489,15 +512,17 @@ def customers_import(
             "address, contact, phone, email, title, credit_note)."
         ),
     ],
+    as_: Operator = None,
     now: Now = None,
 ) -> None:
     """Check every row, then add or update (by name) all customers in one transaction; if any row is bad,
-    import nothing and list the bad rows (exit code 1)."""
+    import nothing and list the bad rows (exit code 1). Each change is in the audit trail under --as."""
     from bot.customer_file import FileProblem, read_rows
     from core import archive
 
     with _kesu() as kesu:
         at = _now(kesu, now)
+        actor = _operator(kesu, as_, nothing_done="没有导入任何客户。")
         try:
             rows = read_rows(file)
         except FileProblem as e:
@@ -510,7 +535,7 @@ def customers_import(
                 typer.echo(f"  {line}")
             raise typer.Exit(1)
         with kesu.uow() as uow:
-            added, updated = archive.import_records(uow, records, actor="admin", now=at)
+            added, updated = archive.import_records(uow, records, actor=actor, now=at)
             uow.commit()
         typer.echo(f"导入完成:新增 {added} 个客户,更新 {updated} 个客户。")
 
@@ -521,12 +546,19 @@ def customers_export(
         Path | None,
         typer.Option("--out", help="Write the CSV to this file (UTF-8 with BOM, for Excel); default: stdout."),
     ] = None,
+    as_: Operator = None,
+    now: Now = None,
 ) -> None:
-    """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe)."""
+    """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe). Each
+    customer's access log and the audit trail record the export: who (--as), when, how many, to which file."""
     from bot.customer_file import to_csv
+    from core import archive
 
-    with _kesu() as kesu, kesu.uow() as uow:
-        records = list(uow.customers.all())
+    with _kesu() as kesu:
+        actor = _operator(kesu, as_, nothing_done="未导出任何客户。")
+        with kesu.uow() as uow:  # logged before the file is written: an access is never unaccounted for
+            records = archive.export(uow, actor=actor, to=str(out) if out else "-", now=_now(kesu, now))
+            uow.commit()
     content = to_csv(records)
     if out is None:
         typer.echo(content, nl=False)
@@ -542,11 +574,16 @@ def customers_export(
 @customers_app.command("reassign")
 def customers_reassign(
     from_: Annotated[str, typer.Option("--from", help="Person id of the salesperson handing over (e.g. one leaving).")],
-    to: Annotated[str, typer.Option("--to", help="Person id of the successor who keeps the customers from now on.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Person id of the successor (role sales or cs_manager) who keeps the customers."),
+    ],
+    as_: Operator = None,
     now: Now = None,
 ) -> None:
     """Hand every customer kept by --from to --to in one transaction, and queue a message telling --to which
-    customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`)."""
+    customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`).
+    Refused (exit code 1, nothing changed) unless --to is in sales or the customer-service manager."""
     import hashlib
 
     from bot.protocol import message_payload
@@ -557,9 +594,10 @@ def customers_reassign(
     with _kesu() as kesu:
         at = _now(kesu, now)
         org = kesu.config.org
+        actor = _operator(kesu, as_, nothing_done="未做任何更改。")
         with kesu.uow() as uow:
             try:
-                moved = archive.reassign(uow, org=org, from_=from_, to=to, now=at)
+                moved = archive.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
             except DomainError as e:
                 typer.echo(e.message, err=True)
                 raise typer.Exit(1) from None

@@ -107,13 +107,13 @@ def test_an_archive_card_asked_for_in_a_group_goes_privately_even_without_contac
 def test_an_export_is_logged_per_customer_with_who_how_many_and_where(db_url: str, tmp_path: Path) -> None:
     _import(db_url, tmp_path)
     out_file = tmp_path / "out.csv"
-    code, _, err = _cli(db_url, "customers", "export", "--out", str(out_file), "--as", "gm1")
+    code, _, err = _cli(db_url, "customers", "export", "--out", str(out_file), "--as", "gm")
     assert code == 0, err
     _, views, audit = _read(db_url)
-    assert [(v.viewer, v.confidential, v.allowed) for v in views["明辉电子"]] == [("gm1", True, True)]
-    assert [(v.viewer, v.confidential) for v in views["顺达电器"]] == [("gm1", True)]
+    assert [(v.viewer, v.confidential, v.allowed) for v in views["明辉电子"]] == [("gm", True, True)]
+    assert [(v.viewer, v.confidential) for v in views["顺达电器"]] == [("gm", True)]
     export = [e for e in audit if e.action == "export"]
-    assert len(export) == 1 and export[0].actor == "gm1"
+    assert len(export) == 1 and export[0].actor == "gm"
     assert export[0].after == {"customers": 2, "to": str(out_file)}
 
 
@@ -161,7 +161,8 @@ def test_a_hand_over_to_someone_not_in_sales_or_from_nobody_is_refused_and_chang
     assert said in err and "未做任何更改" in err and "已将" not in out
     owners, _, _ = _read(db_url)
     assert owners == {"明辉电子": "sales1", "顺达电器": "sales1"}
-    assert LocalChat(db_url).tick(now="2026-11-24T09:00") == []
+    told = LocalChat(db_url).tick(now="2026-11-24T09:00")
+    assert to(told, user=to_) == [] and "客户已交给您" not in _text(told)
 
 
 def test_a_hand_over_to_the_customer_service_manager_is_allowed(db_url: str, tmp_path: Path) -> None:
