@@ -89,11 +89,14 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _kesu() -> Iterator[Kesu]:
+def _kesu(*, printing: bool = False) -> Iterator[Kesu]:
+    """The app for one command; ``printing``: each local-channel message is printed as it is sent."""
     try:
         kesu = build(_settings())
     except ConfigError as e:
         _fail_config(e)
+    if printing:
+        kesu.local.sink = _emit
     try:
         yield kesu
     finally:
@@ -136,9 +139,18 @@ def _operator(kesu: Kesu, as_: str | None, *, nothing_done: str) -> str:
     return as_
 
 
+def _emit(delivery: Delivery) -> None:
+    """Print one message as a JSON line and flush it: the local channel marks it sent only after this returns,
+    so a command killed mid-way leaves what it did not print to the next `kesu tick`."""
+    typer.echo(json.dumps(to_json(delivery), ensure_ascii=False))
+    sys.stdout.flush()
+
+
 def _print(delivered: list[Delivery]) -> None:
+    """Print what other channels (WeCom, Feishu) delivered; the local channel's messages were printed as sent."""
     for d in delivered:
-        typer.echo(json.dumps(to_json(d), ensure_ascii=False))
+        if d.channel != "local":
+            _emit(d)
 
 
 @app.command()
@@ -167,11 +179,11 @@ def say(
         if content_type is None or len(data) > MAX_IMAGE_BYTES:
             typer.echo(f"{image} 不是支持的图片(JPEG/PNG/GIF/BMP/WebP/HEIC,10 MB 以内)。", err=True)
             raise typer.Exit(2)
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         media_id = kesu.store_media(data, content_type=content_type, now=at) if content_type else None
         event = say_event(user=as_, text=text, now=at, chat=chat, image=media_id)
-        _print(kesu.run_local(event, now=at))
+        kesu.run_local(event, now=at)  # printed as sent (_emit)
 
 
 @app.command()
@@ -193,17 +205,17 @@ def click(
             typer.echo(f"--set 需要 NAME=VALUE 格式,收到 {item!r}", err=True)
             raise typer.Exit(2)
         values[name.strip()] = value
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         event = click_event(user=as_, card_id=card_id, action=action_id, values=values, now=at)
-        _print(kesu.run_local(event, now=at))
+        kesu.run_local(event, now=at)  # printed as sent (_emit)
 
 
 @app.command()
 def tick(now: Now = None) -> None:
     """Run whatever is due at that time (pending events, reminders and escalations, the daily digest, undelivered
     messages) and print what was delivered."""
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         _print(kesu.scheduler.tick(now=_now(kesu, now)))
 
 
@@ -393,7 +405,7 @@ def campaign_start(
     """Start a campaign now: sample the active customers and send each owner a survey card per customer."""
     from bot.scheduler.tick import start_campaign
 
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         with kesu.uow() as uow:
             campaign = start_campaign(
@@ -421,7 +433,7 @@ def campaign_close(now: Now = None) -> None:
     """Close every open campaign now: results to management, items below target to QA."""
     from bot.scheduler.tick import close_campaign
 
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         with kesu.uow() as uow:
             closed = [

@@ -227,26 +227,46 @@ def test_the_demo_accepts_its_own_page_under_each_loopback_name(demo: Any, host:
 # 5. A `kesu tick` (or say/click) killed while printing leaves what it did not print to the next tick.
 
 
+def _killed_after_one(db_url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> Message:
+    """Run a CLI command whose process dies while printing its second message; returns the one it printed."""
+    real_echo = typer.echo
+    printed: list[str] = []
+
+    def echo(message: Any = None, *rest: Any, **kwargs: Any) -> None:
+        if printed:
+            raise KeyboardInterrupt  # the kill arrives while the second message is being written
+        printed.append(str(message))
+        real_echo(message, *rest, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(typer, "echo", echo)
+        CliRunner().invoke(app, list(args), env={"KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""})
+    assert len(printed) == 1
+    first: Message = json.loads(printed[0])
+    return first
+
+
 def test_messages_not_printed_when_the_cli_is_killed_are_printed_by_the_next_tick(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bot = LocalChat(db_url)
     bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
-    real_echo = typer.echo
-    printed: list[str] = []
-
-    def killed_after_one(message: Any = None, *args: Any, **kwargs: Any) -> None:
-        if printed:
-            raise KeyboardInterrupt  # the process dies while writing its second message
-        printed.append(str(message))
-        real_echo(message, *args, **kwargs)
-
-    monkeypatch.setattr(typer, "echo", killed_after_one)
-    env = {"KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""}
-    CliRunner().invoke(app, ["click", "--as", "sales1", "f1v1", "confirm", "--now", "2026-11-23T09:01"], env=env)
-    monkeypatch.setattr(typer, "echo", real_echo)
-    assert len(printed) == 1
+    first = _killed_after_one(db_url, monkeypatch, "click", "--as", "sales1", "f1v1", "confirm", "--now", "2026-11-23T09:01")
     rest = bot.tick(now="2026-11-23T09:01")
-    everyone = [json.loads(printed[0]), *rest]
+    everyone = [first, *rest]
     assert {json.dumps(m["to"]) for m in everyone} >= {'{"user": "qa1"}', '{"chat": "qa"}', '{"user": "sales1"}'}
     assert bot.tick(now="2026-11-23T09:02") == []
+
+
+def test_a_tick_killed_while_printing_leaves_the_rest_to_the_next_tick_at_the_same_time(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = LocalChat(db_url)
+    bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
+    bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:01")
+    first = _killed_after_one(db_url, monkeypatch, "tick", "--now", "2026-11-23T09:02")
+    rest = bot.tick(now="2026-11-23T09:02")
+    texts = [json.dumps(m, ensure_ascii=False) for m in [first, *rest]]
+    assert any("客诉月报" in t for t in texts) and any("客诉日报" in t for t in texts)
+    assert len(rest) == 3 and first not in rest  # the one being written when killed comes again, no other
+    assert bot.tick(now="2026-11-23T09:03") == []
