@@ -319,7 +319,13 @@ def chat_(as_: AsUser) -> None:
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="Interface to listen on (anyone can act as anyone).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Interface to listen on (anyone can act as anyone). Requests must address it by this name, "
+            "127.0.0.1, localhost or [::1] (with 0.0.0.0: any IP address), and changes must come from the page."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8765,
     now: Annotated[
         str | None,
@@ -333,12 +339,13 @@ def demo(
     from bot.demo.app import create_demo_app
 
     with _kesu() as kesu:
-        app = create_demo_app(kesu, start=_now(kesu, now))
         try:  # listening before the address is printed, so it can be opened at once (--port 0: any free port)
             sock = socket.create_server((host, port))
         except OSError as e:
             typer.echo(f"无法监听 {host}:{port}: {e.strerror}(换一个 --port?)", err=True)
             raise typer.Exit(2) from None
+        # Requests must name this address (no DNS rebinding) and changes come from its own page only.
+        app = create_demo_app(kesu, start=_now(kesu, now), listen=(host, sock.getsockname()[1]))
         typer.echo(f"Kesu 演示:数据库 {kesu.settings.database_url},组织 {kesu.config.source}")
         typer.echo(f"在浏览器打开 http://{host}:{sock.getsockname()[1]}/  (Ctrl+C 退出)")
         sys.stdout.flush()
