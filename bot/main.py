@@ -32,7 +32,9 @@ app = typer.Typer(
         "postgresql://… for PostgreSQL), KESU_CONFIG (path of kesu.toml; without it the built-in demo org). "
         "WeCom is on when KESU_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are set (KESU_WECOM_API_BASE "
         "overrides the API address); Feishu when KESU_FEISHU_APP_ID and _APP_SECRET are set (with "
-        "KESU_FEISHU_VERIFICATION_TOKEN, KESU_FEISHU_ENCRYPT_KEY, KESU_FEISHU_DOMAIN)."
+        "KESU_FEISHU_VERIFICATION_TOKEN, KESU_FEISHU_ENCRYPT_KEY, KESU_FEISHU_DOMAIN).\n\n"
+        "`kesu customers export/import/reassign` are accountable: each is logged under --as PERSON "
+        "(default: cli:<operating-system user>)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -45,7 +47,9 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 customers_app = typer.Typer(
-    help="The confidential customer archive (PROCEDURE §6): import, export, hand customers over.", no_args_is_help=True
+    help="The confidential customer archive (PROCEDURE §6): import, export, hand customers over. Each command is "
+    "recorded in the archive's access log and audit trail under --as PERSON (default: cli:<operating-system user>).",
+    no_args_is_help=True,
 )
 app.add_typer(customers_app, name="customers")
 campaign_app = typer.Typer(help="Customer satisfaction campaigns (PROCEDURE §5).", no_args_is_help=True)

@@ -132,9 +132,7 @@ SUCCESSOR_ROLES = (Role.SALES, Role.CS_MANAGER)
 EXPORT_ID = "*"  # the audit trail's entity id of an event about the whole archive (an export)
 
 
-def reassign(
-    uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime
-) -> list[CustomerRecord]:
+def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime) -> list[CustomerRecord]:
     """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves); returns them. The
     successor must be in sales or the customer-service manager; ``from_`` must be a person or keep customers."""
     successor = org.person(to)

@@ -48,6 +48,8 @@ def query_status(ctx: Context, understood: Understood) -> None:
         lines = [
             f"{f.label} {f.details.product or ''} {f.details.defect or ''} · {c.STATE_LABELS[f.state]}" for f in forms
         ]
-        reply_privately(ctx, f"{customer} 处理中的客诉:\n" + "\n".join(lines) + "\n发「单号 进度」看详情。", what="进度")
+        reply_privately(
+            ctx, f"{customer} 处理中的客诉:\n" + "\n".join(lines) + "\n发「单号 进度」看详情。", what="进度"
+        )
     else:
         ctx.reply("请告诉我单号,例如:KS-202611-0001 进度,或 RMA-202611-0001 进度。")

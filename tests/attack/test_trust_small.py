@@ -91,9 +91,7 @@ def test_a_status_question_in_a_group_is_answered_privately(db_url: str) -> None
     assert "KS-" not in _text(to(listed, chat="sales"))
 
 
-def test_an_archive_card_asked_for_in_a_group_goes_privately_even_without_contacts(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_an_archive_card_asked_for_in_a_group_goes_privately_even_without_contacts(db_url: str, tmp_path: Path) -> None:
     _import(db_url, tmp_path)
     out = LocalChat(db_url).say("qa1", "客户资料 明辉电子", now="2026-11-24T09:00", chat="qa")
     assert card_of(only(out, user="qa1"))
@@ -251,7 +249,9 @@ def test_messages_not_printed_when_the_cli_is_killed_are_printed_by_the_next_tic
 ) -> None:
     bot = LocalChat(db_url)
     bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
-    first = _killed_after_one(db_url, monkeypatch, "click", "--as", "sales1", "f1v1", "confirm", "--now", "2026-11-23T09:01")
+    first = _killed_after_one(
+        db_url, monkeypatch, "click", "--as", "sales1", "f1v1", "confirm", "--now", "2026-11-23T09:01"
+    )
     rest = bot.tick(now="2026-11-23T09:01")
     everyone = [first, *rest]
     assert {json.dumps(m["to"]) for m in everyone} >= {'{"user": "qa1"}', '{"chat": "qa"}', '{"user": "sales1"}'}
