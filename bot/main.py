@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import getpass
 import json
+import signal
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -101,10 +104,20 @@ def _kesu(*, printing: bool = False) -> Iterator[Kesu]:
         _fail_config(e)
     if printing:
         kesu.local.sink = _emit
+    # `kill` (SIGTERM) ends a printing command as Ctrl+C does, with an exception: the outbox then releases what
+    # was not printed to the next `kesu tick` at once (after SIGKILL, when its two-minute lease ends).
+    catch = printing and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if catch else None
     try:
         yield kesu
     finally:
+        if catch:
+            signal.signal(signal.SIGTERM, previous)
         kesu.close()
+
+
+def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)
 
 
 def _fail_config(e: ConfigError) -> NoReturn:

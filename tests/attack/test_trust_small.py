@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -225,20 +227,36 @@ def test_the_demo_accepts_its_own_page_under_each_loopback_name(demo: Any, host:
 # 5. A `kesu tick` (or say/click) killed while printing leaves what it did not print to the next tick.
 
 
-def _killed_after_one(db_url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> Message:
+def _ctrl_c() -> None:
+    raise KeyboardInterrupt
+
+
+def _kill() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)  # a real `kill PID`, delivered to this (the main) thread at once
+
+
+def _killed_after_one(db_url: str, monkeypatch: pytest.MonkeyPatch, *args: str, kill: Any = _ctrl_c) -> Message:
     """Run a CLI command whose process dies while printing its second message; returns the one it printed."""
     real_echo = typer.echo
     printed: list[str] = []
 
     def echo(message: Any = None, *rest: Any, **kwargs: Any) -> None:
         if printed:
-            raise KeyboardInterrupt  # the kill arrives while the second message is being written
+            kill()  # the kill arrives while the second message is being written
+            raise AssertionError("still running after the kill")
         printed.append(str(message))
         real_echo(message, *rest, **kwargs)
 
-    with monkeypatch.context() as m:
-        m.setattr(typer, "echo", echo)
-        CliRunner().invoke(app, list(args), env={"KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""})
+    def unhandled(signum: int, frame: Any) -> None:
+        raise RuntimeError("SIGTERM reached the test runner: the command does not handle it")
+
+    previous = signal.signal(signal.SIGTERM, unhandled)  # a regression fails this test instead of killing pytest
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(typer, "echo", echo)
+            CliRunner().invoke(app, list(args), env={"KESU_DATABASE_URL": db_url, "KESU_CONFIG": ""})
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert len(printed) == 1
     first: Message = json.loads(printed[0])
     return first
@@ -258,13 +276,14 @@ def test_messages_not_printed_when_the_cli_is_killed_are_printed_by_the_next_tic
     assert bot.tick(now="2026-11-23T09:02") == []
 
 
+@pytest.mark.parametrize("kill", [_ctrl_c, _kill], ids=["ctrl-c", "sigterm"])
 def test_a_tick_killed_while_printing_leaves_the_rest_to_the_next_tick_at_the_same_time(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch, kill: Any
 ) -> None:
     bot = LocalChat(db_url)
     bot.say("sales1", "明辉电子投诉X200外壳划伤,200个,急", now="2026-11-23T09:00")
     bot.click("sales1", "f1v1", "confirm", now="2026-11-23T09:01")
-    first = _killed_after_one(db_url, monkeypatch, "tick", "--now", "2026-11-23T09:02")
+    first = _killed_after_one(db_url, monkeypatch, "tick", "--now", "2026-11-23T09:02", kill=kill)
     rest = bot.tick(now="2026-11-23T09:02")
     texts = [json.dumps(m, ensure_ascii=False) for m in [first, *rest]]
     assert any("客诉月报" in t for t in texts) and any("客诉日报" in t for t in texts)
