@@ -2,7 +2,8 @@
 
 Every action on the page takes the same path as `kesu say` / `kesu click` / `kesu tick` (``Kesu.run_local``
 and ``Scheduler.tick``); this module only keeps the conversation as the page shows it and a simulated
-clock. It lets anyone act as anyone, so it serves 127.0.0.1 by default and is never part of `kesu serve`.
+clock. It lets anyone act as anyone, so it serves 127.0.0.1 by default and is never part of `kesu serve`; it answers
+only requests addressed to it (no DNS rebinding) and takes changes only from its own page (no other site's posts).
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ def host_allowed(host: str, listen: tuple[str, int] | None) -> bool:
         url = urlsplit(f"//{host}")
         name, port = url.hostname or "", url.port
     except ValueError:
+        return False
+    if not name:
         return False
     if listen is None:
         return name in LOOPBACK

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.config import Settings
-from bot.demo.app import create_demo_app
+from bot.demo.app import create_demo_app, host_allowed
 from bot.main import app
 from bot.wiring import build
 from core.archive import COLUMNS
@@ -222,6 +222,23 @@ def test_the_demo_accepts_its_own_page_under_each_loopback_name(demo: Any, host:
     same = {"Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"}
     assert client.get("/").status_code == 200
     assert client.post("/api/say", json=SAY, headers=same).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "listen", "allowed"),
+    [
+        ("192.168.1.5:8765", ("0.0.0.0", 8765), True),  # every interface: an IP address cannot be rebound
+        ("evil.example:8765", ("0.0.0.0", 8765), False),
+        ("kesu-demo.lan:8765", ("kesu-demo.lan", 8765), True),  # the --host given
+        ("192.168.1.5:8765", ("127.0.0.1", 8765), False),
+        ("", ("", 8765), False),
+        ("localhost:notaport", None, False),
+    ],
+)
+def test_the_demo_host_check_accepts_only_its_own_address(
+    host: str, listen: tuple[str, int] | None, allowed: bool
+) -> None:
+    assert host_allowed(host, listen) is allowed
 
 
 # 5. A `kesu tick` (or say/click) killed while printing leaves what it did not print to the next tick.
