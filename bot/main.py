@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import signal
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -31,7 +35,9 @@ app = typer.Typer(
         "postgresql://… for PostgreSQL), KESU_CONFIG (path of kesu.toml; without it the built-in demo org). "
         "WeCom is on when KESU_WECOM_CORP_ID, _AGENT_ID, _SECRET, _TOKEN and _AES_KEY are set (KESU_WECOM_API_BASE "
         "overrides the API address); Feishu when KESU_FEISHU_APP_ID and _APP_SECRET are set (with "
-        "KESU_FEISHU_VERIFICATION_TOKEN, KESU_FEISHU_ENCRYPT_KEY, KESU_FEISHU_DOMAIN)."
+        "KESU_FEISHU_VERIFICATION_TOKEN, KESU_FEISHU_ENCRYPT_KEY, KESU_FEISHU_DOMAIN).\n\n"
+        "`kesu customers export/import/reassign` are accountable: each is logged under --as PERSON "
+        "(default: cli:<operating-system user>)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -44,7 +50,9 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(report_app, name="report")
 customers_app = typer.Typer(
-    help="The confidential customer archive (PROCEDURE §6): import, export, hand customers over.", no_args_is_help=True
+    help="The confidential customer archive (PROCEDURE §6): import, export, hand customers over. Each command is "
+    "recorded in the archive's access log and audit trail under --as PERSON (default: cli:<operating-system user>).",
+    no_args_is_help=True,
 )
 app.add_typer(customers_app, name="customers")
 campaign_app = typer.Typer(help="Customer satisfaction campaigns (PROCEDURE §5).", no_args_is_help=True)
@@ -55,6 +63,14 @@ app.add_typer(feishu_cli.app, name="feishu")
 _state: dict[str, Any] = {}
 
 AsUser = Annotated[str, typer.Option("--as", help="Person id of the speaker, e.g. sales1, qa1, rd1.")]
+Operator = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Person id of who does this, for the archive's access log and audit trail "
+        "(default: cli:<operating-system user>).",
+    ),
+]
 Now = Annotated[
     str | None,
     typer.Option("--now", help="Pretend it is this time (ISO 8601; no offset = the configured timezone)."),
@@ -80,15 +96,28 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _kesu() -> Iterator[Kesu]:
+def _kesu(*, printing: bool = False) -> Iterator[Kesu]:
+    """The app for one command; ``printing``: each local-channel message is printed as it is sent."""
     try:
         kesu = build(_settings())
     except ConfigError as e:
         _fail_config(e)
+    if printing:
+        kesu.local.sink = _emit
+    # `kill` (SIGTERM) ends a printing command as Ctrl+C does, with an exception: the outbox then releases what
+    # was not printed to the next `kesu tick` at once (after SIGKILL, when its two-minute lease ends).
+    catch = printing and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if catch else None
     try:
         yield kesu
     finally:
+        if catch:
+            signal.signal(signal.SIGTERM, previous)
         kesu.close()
+
+
+def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
+    raise SystemExit(128 + signum)
 
 
 def _fail_config(e: ConfigError) -> NoReturn:
@@ -113,9 +142,32 @@ def _parse_now(value: str | None, tz: ZoneInfo) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=tz)
 
 
+def _operator(kesu: Kesu, as_: str | None, *, nothing_done: str) -> str:
+    """Who a `kesu customers` command runs as: the --as person (who must exist), else cli:<OS user>."""
+    if as_ is None:
+        try:
+            user = getpass.getuser()
+        except (OSError, KeyError):  # no login name and no passwd entry (e.g. a bare container uid)
+            user = "?"
+        return f"cli:{user}"[:64]
+    if kesu.config.org.person(as_) is None:
+        typer.echo(f"--as:没有人员“{as_}”,{nothing_done}", err=True)
+        raise typer.Exit(1)
+    return as_
+
+
+def _emit(delivery: Delivery) -> None:
+    """Print one message as a JSON line and flush it: the local channel marks it sent only after this returns,
+    so a command killed mid-way leaves what it did not print to the next `kesu tick`."""
+    typer.echo(json.dumps(to_json(delivery), ensure_ascii=False))
+    sys.stdout.flush()
+
+
 def _print(delivered: list[Delivery]) -> None:
+    """Print what other channels (WeCom, Feishu) delivered; the local channel's messages were printed as sent."""
     for d in delivered:
-        typer.echo(json.dumps(to_json(d), ensure_ascii=False))
+        if d.channel != "local":
+            _emit(d)
 
 
 @app.command()
@@ -144,11 +196,11 @@ def say(
         if content_type is None or len(data) > MAX_IMAGE_BYTES:
             typer.echo(f"{image} 不是支持的图片(JPEG/PNG/GIF/BMP/WebP/HEIC,10 MB 以内)。", err=True)
             raise typer.Exit(2)
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         media_id = kesu.store_media(data, content_type=content_type, now=at) if content_type else None
         event = say_event(user=as_, text=text, now=at, chat=chat, image=media_id)
-        _print(kesu.run_local(event, now=at))
+        kesu.run_local(event, now=at)  # printed as sent (_emit)
 
 
 @app.command()
@@ -170,17 +222,17 @@ def click(
             typer.echo(f"--set 需要 NAME=VALUE 格式,收到 {item!r}", err=True)
             raise typer.Exit(2)
         values[name.strip()] = value
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         event = click_event(user=as_, card_id=card_id, action=action_id, values=values, now=at)
-        _print(kesu.run_local(event, now=at))
+        kesu.run_local(event, now=at)  # printed as sent (_emit)
 
 
 @app.command()
 def tick(now: Now = None) -> None:
     """Run whatever is due at that time (pending events, reminders and escalations, the daily digest, undelivered
     messages) and print what was delivered."""
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         _print(kesu.scheduler.tick(now=_now(kesu, now)))
 
 
@@ -284,7 +336,13 @@ def chat_(as_: AsUser) -> None:
 
 @app.command()
 def demo(
-    host: Annotated[str, typer.Option(help="Interface to listen on (anyone can act as anyone).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Interface to listen on (anyone can act as anyone). Requests must address it by this name, "
+            "127.0.0.1, localhost or [::1] (with 0.0.0.0: any IP address), and changes must come from the page."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8765,
     now: Annotated[
         str | None,
@@ -298,12 +356,13 @@ def demo(
     from bot.demo.app import create_demo_app
 
     with _kesu() as kesu:
-        app = create_demo_app(kesu, start=_now(kesu, now))
         try:  # listening before the address is printed, so it can be opened at once (--port 0: any free port)
             sock = socket.create_server((host, port))
         except OSError as e:
             typer.echo(f"无法监听 {host}:{port}: {e.strerror}(换一个 --port?)", err=True)
             raise typer.Exit(2) from None
+        # Requests must name this address (no DNS rebinding) and changes come from its own page only.
+        app = create_demo_app(kesu, start=_now(kesu, now), listen=(host, sock.getsockname()[1]))
         typer.echo(f"Kesu 演示:数据库 {kesu.settings.database_url},组织 {kesu.config.source}")
         typer.echo(f"在浏览器打开 http://{host}:{sock.getsockname()[1]}/  (Ctrl+C 退出)")
         sys.stdout.flush()
@@ -370,7 +429,7 @@ def campaign_start(
     """Start a campaign now: sample the active customers and send each owner a survey card per customer."""
     from bot.scheduler.tick import start_campaign
 
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         with kesu.uow() as uow:
             campaign = start_campaign(
@@ -398,7 +457,7 @@ def campaign_close(now: Now = None) -> None:
     """Close every open campaign now: results to management, items below target to QA."""
     from bot.scheduler.tick import close_campaign
 
-    with _kesu() as kesu:
+    with _kesu(printing=True) as kesu:
         at = _now(kesu, now)
         with kesu.uow() as uow:
             closed = [
@@ -489,15 +548,17 @@ def customers_import(
             "address, contact, phone, email, title, credit_note)."
         ),
     ],
+    as_: Operator = None,
     now: Now = None,
 ) -> None:
     """Check every row, then add or update (by name) all customers in one transaction; if any row is bad,
-    import nothing and list the bad rows (exit code 1)."""
+    import nothing and list the bad rows (exit code 1). Each change is in the audit trail under --as."""
     from bot.customer_file import FileProblem, read_rows
     from core import archive
 
     with _kesu() as kesu:
         at = _now(kesu, now)
+        actor = _operator(kesu, as_, nothing_done="没有导入任何客户。")
         try:
             rows = read_rows(file)
         except FileProblem as e:
@@ -510,7 +571,7 @@ def customers_import(
                 typer.echo(f"  {line}")
             raise typer.Exit(1)
         with kesu.uow() as uow:
-            added, updated = archive.import_records(uow, records, actor="admin", now=at)
+            added, updated = archive.import_records(uow, records, actor=actor, now=at)
             uow.commit()
         typer.echo(f"导入完成:新增 {added} 个客户,更新 {updated} 个客户。")
 
@@ -521,12 +582,19 @@ def customers_export(
         Path | None,
         typer.Option("--out", help="Write the CSV to this file (UTF-8 with BOM, for Excel); default: stdout."),
     ] = None,
+    as_: Operator = None,
+    now: Now = None,
 ) -> None:
-    """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe)."""
+    """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe). Each
+    customer's access log and the audit trail record the export: who (--as), when, how many, to which file."""
     from bot.customer_file import to_csv
+    from core import archive
 
-    with _kesu() as kesu, kesu.uow() as uow:
-        records = list(uow.customers.all())
+    with _kesu() as kesu:
+        actor = _operator(kesu, as_, nothing_done="未导出任何客户。")
+        with kesu.uow() as uow:  # logged before the file is written: an access is never unaccounted for
+            records = archive.export(uow, actor=actor, to=str(out) if out else "-", now=_now(kesu, now))
+            uow.commit()
     content = to_csv(records)
     if out is None:
         typer.echo(content, nl=False)
@@ -542,11 +610,16 @@ def customers_export(
 @customers_app.command("reassign")
 def customers_reassign(
     from_: Annotated[str, typer.Option("--from", help="Person id of the salesperson handing over (e.g. one leaving).")],
-    to: Annotated[str, typer.Option("--to", help="Person id of the successor who keeps the customers from now on.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Person id of the successor (role sales or cs_manager) who keeps the customers."),
+    ],
+    as_: Operator = None,
     now: Now = None,
 ) -> None:
     """Hand every customer kept by --from to --to in one transaction, and queue a message telling --to which
-    customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`)."""
+    customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`).
+    Refused (exit code 1, nothing changed) unless --to is in sales or the customer-service manager."""
     import hashlib
 
     from bot.protocol import message_payload
@@ -557,9 +630,10 @@ def customers_reassign(
     with _kesu() as kesu:
         at = _now(kesu, now)
         org = kesu.config.org
+        actor = _operator(kesu, as_, nothing_done="未做任何更改。")
         with kesu.uow() as uow:
             try:
-                moved = archive.reassign(uow, org=org, from_=from_, to=to, now=at)
+                moved = archive.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
             except DomainError as e:
                 typer.echo(e.message, err=True)
                 raise typer.Exit(1) from None

@@ -128,19 +128,51 @@ def import_records(uow: UnitOfWork, records: Iterable[CustomerRecord], *, actor:
     return added, updated
 
 
-def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, now: datetime) -> list[CustomerRecord]:
-    """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves); returns them."""
-    if org.person(to) is None:
-        raise NotFound(f"没有人员“{to}”。")
+SUCCESSOR_ROLES = (Role.SALES, Role.CS_MANAGER)
+EXPORT_ID = "*"  # the audit trail's entity id of an event about the whole archive (an export)
+
+
+def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime) -> list[CustomerRecord]:
+    """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves); returns them. The
+    successor must be in sales or the customer-service manager; ``from_`` must be a person or keep customers."""
+    successor = org.person(to)
+    if successor is None:
+        raise NotFound(f"没有人员“{to}”,未做任何更改。")
+    if not successor.has_any(*SUCCESSOR_ROLES):
+        raise NotAllowed(f"{successor.name}({to})不是业务员或客服经理,不能接手客户,未做任何更改。")
     if from_ == to:
-        raise NotAllowed("交接双方不能是同一个人。")
+        raise NotAllowed("交接双方不能是同一个人,未做任何更改。")
+    kept = uow.customers.owned_by(from_)
+    if org.person(from_) is None and not kept:
+        raise NotFound(f"没有人员“{from_}”,档案里也没有其负责的客户,未做任何更改。")
     moved = []
-    for customer in uow.customers.owned_by(from_):
+    for customer in kept:
         new = reassigned(customer, to=to, now=now)
         uow.customers.save(new, expected_version=customer.version)
-        _audit(uow, new, "reassign", "admin", now, {"owner": from_}, {"owner": to})
+        _audit(uow, new, "reassign", actor, now, {"owner": from_}, {"owner": to})
         moved.append(new)
     return moved
+
+
+def export(uow: UnitOfWork, *, actor: str, to: str, now: datetime) -> list[CustomerRecord]:
+    """Every customer, contacts included, for a file: each one's view log records the look (confidential,
+    allowed) and the audit trail records who exported how many customers to where."""
+    records = list(uow.customers.all())
+    for customer in records:
+        if customer.id is not None:
+            uow.customers.record_view(CustomerView(customer.id, actor, now, confidential=True, allowed=True))
+    uow.audit.append(
+        AuditEntry(
+            entity=AUDIT_ENTITY,
+            entity_id=EXPORT_ID,
+            action="export",
+            actor=actor,
+            at=now,
+            before={},
+            after={"customers": len(records), "to": to},
+        )
+    )
+    return records
 
 
 @dataclass(frozen=True)

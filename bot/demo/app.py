@@ -2,20 +2,24 @@
 
 Every action on the page takes the same path as `kesu say` / `kesu click` / `kesu tick` (``Kesu.run_local``
 and ``Scheduler.tick``); this module only keeps the conversation as the page shows it and a simulated
-clock. It lets anyone act as anyone, so it serves 127.0.0.1 by default and is never part of `kesu serve`.
+clock. It lets anyone act as anyone, so it serves 127.0.0.1 by default and is never part of `kesu serve`; it answers
+only requests addressed to it (no DNS rebinding) and takes changes only from its own page (no other site's posts).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
@@ -141,6 +145,47 @@ class Demo:
             return out
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+WILDCARD = frozenset({"", "0.0.0.0", "::"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAME_SITE = frozenset({"same-origin", "none"})  # Sec-Fetch-Site values of the page itself or a typed address
+
+
+def host_allowed(host: str, listen: tuple[str, int] | None) -> bool:
+    """Whether a Host header names the demo: a loopback name (127.0.0.1, localhost, [::1]) or the --host it listens
+    on, with its port. Listening on every interface (0.0.0.0), any IP address is accepted too — DNS rebinding needs
+    a domain name. Without ``listen`` (an app not yet bound), a loopback name with any port."""
+    try:
+        url = urlsplit(f"//{host}")
+        name, port = url.hostname or "", url.port
+    except ValueError:
+        return False
+    if not name:
+        return False
+    if listen is None:
+        return name in LOOPBACK
+    address, listening = listen
+    if (port or 80) != listening:
+        return False
+    if name in LOOPBACK or name == address.strip("[]").lower():
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address in WILDCARD
+
+
+def same_origin(method: str, *, host: str, origin: str | None, fetch_site: str | None) -> bool:
+    """Whether a request may change state: reads always; a POST only from the demo's own page (its Origin is
+    http://<Host>, or the browser says same-origin), or from a client that sends neither header (curl)."""
+    if method.upper() in SAFE_METHODS:
+        return True
+    if fetch_site is not None and fetch_site.lower() not in SAME_SITE:
+        return False
+    return origin is None or origin.lower() == f"http://{host}".lower()
+
+
 def _department_name(org: Org, department: str | None) -> str | None:
     found = org.department(department) if department else None
     return found.name if found else department
@@ -150,13 +195,24 @@ def _page() -> str:
     return resources.files("bot.demo").joinpath("page.html").read_text(encoding="utf-8")
 
 
-def create_demo_app(kesu: Kesu, *, start: datetime) -> FastAPI:
-    """The simulator: the page at ``/`` and its JSON API under ``/api``."""
+def create_demo_app(kesu: Kesu, *, start: datetime, listen: tuple[str, int] | None = None) -> FastAPI:
+    """The simulator: the page at ``/`` and its JSON API under ``/api``, answering only requests addressed to
+    ``listen`` (host, port) and changes only from its own page (no other site, no DNS rebinding)."""
     demo = Demo(kesu=kesu, start=start)
     org = kesu.config.org
     app = FastAPI(title="Kesu 客诉助手 演示", docs_url=None, redoc_url=None)
     app.state.demo = demo
     page = _page()
+
+    @app.middleware("http")
+    async def own_address_and_origin(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        host = request.headers.get("host", "")
+        if not host_allowed(host, listen):
+            return JSONResponse({"detail": f"Host 不是本演示的地址:{host[:100]}"}, status_code=400)
+        origin, fetch_site = request.headers.get("origin"), request.headers.get("sec-fetch-site")
+        if not same_origin(request.method, host=host, origin=origin, fetch_site=fetch_site):
+            return JSONResponse({"detail": "请求来源不是本演示页面,已拒绝。"}, status_code=403)
+        return await call_next(request)
 
     def person(user: str) -> None:
         if org.person(user) is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.protocol import PermanentDeliveryError, Sender
@@ -62,6 +62,9 @@ class OutboxDispatcher:
                 error, permanent = f"permanent: {e}", True
             except Exception as e:
                 error = f"{type(e).__name__}: {e}"
+            except BaseException:  # interrupted mid-send (Ctrl+C, exit): this row and the rest are due again at once
+                self._release(batch[i:], now=now)
+                raise
             with self.uow() as uow:
                 if error is None:
                     uow.outbox.mark_sent(d.id, now=now)
@@ -72,6 +75,13 @@ class OutboxDispatcher:
                     uow.outbox.mark_failed(d.id, now=now, error=error, retry_at=retry)
                 uow.commit()
         return delivered
+
+    def _release(self, rows: Sequence[Delivery], *, now: datetime) -> None:
+        """Give up the lease of rows not (surely) sent, so the next pass sends them: at least once, never lost."""
+        with self.uow() as uow:
+            for d in rows:
+                uow.outbox.mark_failed(d.id, now=now, error="interrupted", retry_at=now)
+            uow.commit()
 
     def drain(self, *, now: datetime, limit: int = 100) -> list[Delivery]:
         """Deliver until nothing is due at ``now`` (failed rows wait for their retry time)."""

@@ -1,5 +1,5 @@
 """``customer_info``: 明辉电子的联系人 / 客户资料 明辉电子 — the archive card; contacts and credit only for those
-allowed (owner, owner's manager, gm, granted roles) and only in a private chat. Every look is logged."""
+allowed (owner, owner's manager, gm, granted roles); always in a private chat. Every look is logged."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from bot.cards.customers import customer_card
 from bot.context import Context, IntentRouter, Understood
+from bot.intents.private import reply_privately
 from core import archive, services
 from core.customers import REFUSED
-from core.messages import Recipient
 
 router = IntentRouter()
 
@@ -38,7 +38,7 @@ def history(ctx: Context, name: str) -> tuple[tuple[str, str], ...]:
 
 @router.intent("customer_info")
 def customer_info(ctx: Context, understood: Understood) -> None:
-    """Reply with the archive card; a confidential answer asked in a group goes to the asker privately."""
+    """Reply with the archive card, to the asker only (asked in a group, the group is told it went privately)."""
     me = services.person(ctx.org, ctx.event.user)
     text = ctx.event.text or ""
     name = str(understood.slots.get("customer") or understood.entities.get("customer") or NOT_NAME.sub("", text))
@@ -61,13 +61,5 @@ def customer_info(ctx: Context, understood: Understood) -> None:
         confidential=found.confidential and not found.refused,
         history=history(ctx, found.record.name),
     )
-    in_group = ctx.event.chat is not None
-    if not in_group:
-        ctx.reply(REFUSED if found.refused else None, card=card)
-        return
-    if not found.confidential:
-        ctx.reply(card=card)
-        return
-    # Contacts never appear in a group chat: the asker gets the answer privately.
-    ctx.send(Recipient.user(me.id), text=REFUSED if found.refused else None, card=card)
-    ctx.reply(f"{me.name},客户资料已私信回复您。")
+    # The archive is confidential (PROCEDURE §6), its public view and history too: never shown in a group chat.
+    reply_privately(ctx, REFUSED if found.refused else None, card=card, what="客户资料")

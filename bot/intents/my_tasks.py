@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import Context, IntentRouter, Understood
+from bot.intents.private import reply_privately
 from bot.notify.approvals import SUBJECTS
 from core import approval as a
 from core import complaint as c
@@ -26,7 +27,7 @@ def _when(due: datetime | None, ctx: Context) -> str:
 
 @router.intent("my_tasks")
 def my_tasks(ctx: Context, understood: Understood) -> None:
-    """One line per thing waiting for the sender, with its due time; drafts are reminded too."""
+    """One line per thing waiting for the sender, with its due time, to the sender only; drafts are reminded too."""
     me = services.person(ctx.org, ctx.event.user)
     tasks: list[tuple[datetime | None, str]] = []
     for form in ctx.uow.complaints.open_forms(may_act=may_act(me.id, ctx.org)):
@@ -55,4 +56,5 @@ def my_tasks(ctx: Context, understood: Understood) -> None:
     drafts = ctx.uow.complaints.draft_count(me.id)
     if drafts:
         lines.append(f"另有 {drafts} 张草稿未提交。")
-    ctx.reply(("您的待办:\n" + "\n".join(lines)) if lines else "您目前没有待办。")
+    # A person's tasks name customers and forms: never shown in a group chat.
+    reply_privately(ctx, ("您的待办:\n" + "\n".join(lines)) if lines else "您目前没有待办。", what="您的待办")

@@ -13,13 +13,15 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+LOCAL = "http://127.0.0.1:8765"  # the demo answers only requests addressed to a loopback name (not "testserver")
+
 
 def _cards(entries: list[dict[str, Any]], conv: str) -> list[dict[str, Any]]:
     return [e["message"]["card"] for e in entries if e["conv"] == conv and e["message"].get("card")]
 
 
 def test_state_lists_people_chats_and_the_clock(demo_app: FastAPI) -> None:
-    state = TestClient(demo_app).get("/api/state").json()
+    state = TestClient(demo_app, base_url=LOCAL).get("/api/state").json()
     assert state["now"] == "2026-11-23T09:00+08:00"
     people = {p["id"]: p for p in state["people"]}
     assert people["qa1"]["roles"] == ["品质工程师"]
@@ -28,13 +30,13 @@ def test_state_lists_people_chats_and_the_clock(demo_app: FastAPI) -> None:
 
 
 def test_page_is_served_in_chinese(demo_app: FastAPI) -> None:
-    page = TestClient(demo_app).get("/")
+    page = TestClient(demo_app, base_url=LOCAL).get("/")
     assert page.status_code == 200
     assert 'lang="zh-CN"' in page.text and "Kesu 客诉助手" in page.text
 
 
 def test_a_complaint_goes_from_sales_to_qa_to_the_department(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app)
+    client = TestClient(demo_app, base_url=LOCAL)
     said = client.post("/api/say", json={"user": "sales1", "text": "明辉电子投诉X200外壳划伤,200个,急"}).json()
     assert said["entries"][0] == {
         "seq": 1,
@@ -68,7 +70,7 @@ def test_a_complaint_goes_from_sales_to_qa_to_the_department(demo_app: FastAPI) 
 
 
 def test_a_tap_by_the_wrong_person_is_refused_and_changes_nothing(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app)
+    client = TestClient(demo_app, base_url=LOCAL)
     said = client.post("/api/say", json={"user": "sales1", "text": "明辉电子投诉X200外壳划伤,200个,急"}).json()
     draft = _cards(said["entries"], "user:sales1")[0]
     confirmed = client.post("/api/click", json={"user": "sales1", "card_id": draft["id"], "action": "confirm"}).json()
@@ -85,7 +87,7 @@ def test_a_tap_by_the_wrong_person_is_refused_and_changes_nothing(demo_app: Fast
 
 
 def test_unknown_people_chats_steps_and_bad_photos_get_a_4xx(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app)
+    client = TestClient(demo_app, base_url=LOCAL)
     assert client.post("/api/say", json={"user": "nobody", "text": "你好"}).status_code == 404
     assert client.post("/api/say", json={"user": "sales1", "text": "你好", "chat": "nochat"}).status_code == 404
     assert client.post("/api/say", json={"user": "sales1", "text": ""}).status_code == 422
@@ -98,7 +100,7 @@ def test_unknown_people_chats_steps_and_bad_photos_get_a_4xx(demo_app: FastAPI) 
 
 
 def test_the_clock_runs_the_scheduler_on_the_way(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app)
+    client = TestClient(demo_app, base_url=LOCAL)
     said = client.post("/api/say", json={"user": "sales1", "text": "明辉电子投诉X200外壳划伤,200个,急"}).json()
     draft = _cards(said["entries"], "user:sales1")[0]
     client.post("/api/click", json={"user": "sales1", "card_id": draft["id"], "action": "confirm"})
@@ -147,7 +149,7 @@ def test_kesu_demo_starts_on_the_embedded_sqlite_default_and_prints_its_address(
 
 
 def test_a_photo_is_stored_shown_and_answered(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app)
+    client = TestClient(demo_app, base_url=LOCAL)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     entries = client.post("/api/photo", params={"user": "sales1"}, content=png).json()["entries"]
     mine = entries[0]
@@ -155,3 +157,16 @@ def test_a_photo_is_stored_shown_and_answered(demo_app: FastAPI) -> None:
     shown = client.get(f"/media/{mine['message']['image']}")
     assert shown.status_code == 200 and shown.content == png
     assert any(e["from"] == "bot" and e["conv"] == "user:sales1" for e in entries[1:])
+
+
+def test_a_rebound_host_name_or_a_post_from_another_site_is_refused_and_changes_nothing(demo_app: FastAPI) -> None:
+    client = TestClient(demo_app, base_url=LOCAL)
+    hello = {"user": "sales1", "text": "你好"}
+    assert client.post("/api/say", json=hello, headers={"Host": "evil.example:8765"}).status_code == 400
+    assert client.get("/api/state", headers={"Host": "evil.example:8765"}).status_code == 400
+    refused = client.post("/api/say", json=hello, headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403 and "来源" in refused.json()["detail"]
+    assert client.post("/api/clock", json={"step": "1d"}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    state = client.get("/api/state").json()
+    assert state["log"] == [] and state["now"] == "2026-11-23T09:00+08:00"
+    assert client.post("/api/say", json=hello, headers={"Origin": LOCAL}).status_code == 200

@@ -94,12 +94,13 @@ def test_a_complaint_runs_from_a_feishu_message_to_closure_through_card_forms(bo
     out = bot.deliver()
     assert "已结案" in only(out, "ou_qa1")["content"]["text"]
 
-    # The status query, in the QA group with an @-mention of the bot.
+    # The status query, in the QA group with an @-mention of the bot: answered privately, the group is told so.
     mention = [{"key": "@_user_1", "id": {"open_id": "ou_kesu_bot"}, "name": "Kesu"}]
     bot.say("ou_qa1", f"@_user_1 {number.group(0)} 进度", chat_id="oc_qa", chat_type="group", mentions=mention)
     out = bot.deliver()
-    status = [m for m in to(out, "oc_qa") if m["msg_type"] == "interactive"]
+    status = [m for m in to(out, "ou_qa1") if m["msg_type"] == "interactive"]
     assert status and "已结案" in card_text(card_of(status[0]))
+    assert [m["msg_type"] for m in to(out, "oc_qa")] == ["text"] and "私信" in only(out, "oc_qa")["content"]["text"]
 
     assert bot.count("SELECT count(*) FROM complaint") == 1
     assert bot.count("SELECT count(*) FROM inbox WHERE platform = 'feishu' AND status <> 'done'") == 0
