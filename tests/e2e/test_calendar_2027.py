@@ -69,7 +69,8 @@ class _ConfiguredChat(LocalChat):
 
 def _config(tmp_path: Path, extra: str = "") -> Path:
     text = EXAMPLE.read_text(encoding="utf-8").replace(
-        '[clocks.first_response]\namount = 3\nunit = "calendar_days"', '[clocks.first_response]\namount = 3\nunit = "working_days"'
+        '[clocks.first_response]\namount = 3\nunit = "calendar_days"',
+        '[clocks.first_response]\namount = 3\nunit = "working_days"',
     )
     assert 'unit = "working_days"' in text
     path = tmp_path / "kesu.toml"

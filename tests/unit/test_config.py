@@ -184,7 +184,7 @@ def test_calendar_dates_may_be_strings_or_toml_dates(tmp_path: Path) -> None:
 
 
 def test_one_configured_2027_holiday_does_not_silence_the_2027_warning(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, BASE + '[calendar]\nholidays = [2027-01-01]\nworkdays = [2027-02-20]\n'))
+    cfg = load_config(write(tmp_path, BASE + "[calendar]\nholidays = [2027-01-01]\nworkdays = [2027-02-20]\n"))
     warnings = [w for w in check_config(cfg, today=date(2026, 11, 22)) if w.startswith("calendar:")]
     assert len(warnings) == 1 and "2027 年" in warnings[0] and "调休上班日尚未配置" in warnings[0]
 
