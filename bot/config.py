@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.calendar import ChinaCalendar, uncovered_years
+from bot.calendar import ChinaCalendar
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
@@ -93,10 +93,11 @@ class KesuConfig:
     reminders: Reminders = field(default_factory=Reminders)
     confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # [campaigns]
+    confirmed_years: frozenset[int] = frozenset()  # [calendar]: years whose holidays and make-up workdays are entered
 
     def calendar(self) -> ChinaCalendar:
-        """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
-        return ChinaCalendar(holidays=self.holidays, workdays=self.workdays)
+        """The business calendar: chinese-calendar (or the statutory holidays) plus this config's entries."""
+        return ChinaCalendar(holidays=self.holidays, workdays=self.workdays, confirmed_years=self.confirmed_years)
 
 
 # --- the TOML schema -------------------------------------------------------------------------------
@@ -275,6 +276,7 @@ class _ApprovalsSection(_Entry):
 class _CalendarSection(_Entry):
     holidays: list[_Day] = Field(default_factory=list)
     workdays: list[_Day] = Field(default_factory=list)
+    confirmed_years: list[Annotated[int, Field(strict=True, ge=2000, le=2100)]] = Field(default_factory=list)
 
 
 class _CustomerEntry(_Entry):
@@ -455,6 +457,10 @@ def _describe(err: ErrorDetails) -> str:
         return "必须是整数"
     if kind == "greater_than":
         return f"必须大于 {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return f"不能小于 {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"不能大于 {ctx.get('le')}"
     return f"取值无效({err['msg']})"
 
 
@@ -656,6 +662,7 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         reminders=_reminders(raw.reminders),
         holidays=frozenset(raw.calendar.holidays),
         workdays=frozenset(raw.calendar.workdays),
+        confirmed_years=frozenset(raw.calendar.confirmed_years),
         source=source,
         confidential_roles=frozenset(raw.customer_archive.confidential_roles),
         campaigns=CampaignSettings(
@@ -816,19 +823,27 @@ _EXPECTED_ROLES: tuple[tuple[Role, str], ...] = (
 )
 
 
+def calendar_warnings(cfg: KesuConfig, *, today: date) -> list[str]:
+    """One warning per year (this one and the next) whose make-up workdays are estimated, not configured.
+
+    A year counts as configured only when chinese-calendar knows it or ``calendar.confirmed_years`` names
+    it; holidays listed for the year do not silence the warning.
+    """
+    return [
+        f"calendar: {year} 年不在 chinese-calendar 的数据范围内,节假日按法定假日估算,调休上班日尚未配置;"
+        f"请按国务院放假安排在 calendar.holidays / calendar.workdays 中补全,再把 {year} 加入 calendar.confirmed_years"
+        for year in cfg.calendar().estimated_years((today.year, today.year + 1))
+    ]
+
+
 def check_config(cfg: KesuConfig, *, today: date) -> list[str]:
     """Warnings (not errors) about a valid config, as "key path: problem" lines in Chinese.
 
-    Warns when this year or next year is outside chinese-calendar's data and config lists no holidays
-    for it, when a role the procedure needs is missing, a chat purpose has no group, a department has
-    no head, or a ``dept`` person has no department.
+    Warns when this year or next year is outside chinese-calendar's data and not confirmed in config
+    (``calendar_warnings``), when a role the procedure needs is missing, a chat purpose has no group, a
+    department has no head, or a ``dept`` person has no department.
     """
-    warnings: list[str] = []
-    for year in uncovered_years((today.year, today.year + 1), cfg.holidays, cfg.workdays):
-        warnings.append(
-            f"calendar: {year} 年不在 chinese-calendar 的数据范围内,工作日将按周一至周五计算;"
-            "请在 calendar.holidays / calendar.workdays 中列出该年的节假日和调休"
-        )
+    warnings = calendar_warnings(cfg, today=today)
     for role, why in _EXPECTED_ROLES:
         if not cfg.org.with_role(role):
             warnings.append(f"people: 没有角色为 {role.value} 的人员({why})")

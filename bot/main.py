@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cards.complaint import inputs_for
-from bot.config import ConfigError, Settings, check_config, load_config
+from bot.config import ConfigError, Settings, calendar_warnings, check_config, load_config
 from bot.feishu import cli as feishu_cli
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json, to_text
@@ -118,6 +118,16 @@ def _kesu(*, printing: bool = False) -> Iterator[Kesu]:
 
 def _terminated(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(128 + signum)
+
+
+def _today(tz: ZoneInfo) -> date:
+    return datetime.now(tz).date()
+
+
+def _warn_calendar(kesu: Kesu) -> None:
+    """At `serve` / `worker` start: a stderr line per year (this one, the next) whose make-up workdays are estimated."""
+    for warning in calendar_warnings(kesu.config, today=_today(kesu.config.timezone)):
+        typer.echo(f"警告: {warning}", err=True)
 
 
 def _fail_config(e: ConfigError) -> NoReturn:
@@ -391,6 +401,7 @@ def serve(
     with _kesu() as kesu:
         names = ", ".join(["local", *(p.name for p in kesu.platforms)])
         typer.echo(f"Kesu: database {kesu.engine.dialect.name}, config {kesu.config.source}; platforms on: {names}")
+        _warn_calendar(kesu)
         if feishu_ws and not any(p.name == "feishu" for p in kesu.platforms):
             typer.echo("--feishu-ws 需要飞书设置:KESU_FEISHU_APP_ID 和 KESU_FEISHU_APP_SECRET。", err=True)
             raise typer.Exit(2)
@@ -408,6 +419,7 @@ def worker(
     from bot.wiring import Worker
 
     with _kesu() as kesu:
+        _warn_calendar(kesu)
         w = Worker(kesu, interval=interval)
         try:
             w.run()
@@ -478,7 +490,7 @@ def config_check() -> None:
         cfg = load_config(settings.config)
     except ConfigError as e:
         _fail_config(e)
-    for warning in check_config(cfg, today=date.today()):
+    for warning in check_config(cfg, today=_today(cfg.timezone)):
         typer.echo(f"警告: {warning}")
     org = cfg.org
     typer.echo(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.calendar import calendar_notice
 from bot.cards import campaign as campaign_cards
 from bot.cards.nag import nudge_card
 from bot.dispatch.inbound import ChannelFor, Dispatcher
@@ -217,6 +218,7 @@ class Scheduler:
             ):
                 shown = "、".join(items[:8]) + (f" 等 {len(items)} 单" if len(items) > 8 else "")
                 lines.append(f"{label} {len(items)}" + (f":{shown}" if items else ""))
+            lines.extend(_calendar_lines(policy, local.date(), [c.due_at for _, c in running]))
             chat = self.org.chat_for(ChatPurpose.QA)
             targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.QA)]
             for to in targets:
@@ -224,6 +226,14 @@ class Scheduler:
                 uow.outbox.add(msg, channel=self.channel_for(to), now=now)
             uow.commit()
         return True
+
+
+def _calendar_lines(policy: Policy, today: date, dues: list[datetime]) -> list[str]:
+    """The digest's warning when make-up workdays are estimated for this year, the next 31 days or a running
+    clock's due date (so a year that no clock reaches yet does not nag the group all year)."""
+    days = [today, today + timedelta(days=31), *(d.astimezone(policy.tz).date() for d in dues)]
+    notice = calendar_notice(policy.calendar, days)
+    return [notice] if notice else []
 
 
 def _half(now: datetime, tz: ZoneInfo) -> str:

@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ConfigError, KesuConfig, Settings, check_config, demo_config, load_config
+from bot.config import (
+    ConfigError,
+    KesuConfig,
+    Settings,
+    calendar_warnings,
+    check_config,
+    demo_config,
+    load_config,
+)
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
 from core.org import ChatPurpose, Role
 
@@ -137,8 +145,8 @@ def test_the_demo_config_only_warns_about_uncovered_years() -> None:
     assert check_config(demo_config(), today=date(2025, 6, 1)) == []
     warnings = check_config(demo_config(), today=date(2026, 11, 22))
     assert warnings == [
-        "calendar: 2027 年不在 chinese-calendar 的数据范围内,工作日将按周一至周五计算;"
-        "请在 calendar.holidays / calendar.workdays 中列出该年的节假日和调休"
+        "calendar: 2027 年不在 chinese-calendar 的数据范围内,节假日按法定假日估算,调休上班日尚未配置;"
+        "请按国务院放假安排在 calendar.holidays / calendar.workdays 中补全,再把 2027 加入 calendar.confirmed_years"
     ]
 
 
@@ -173,7 +181,26 @@ def test_calendar_dates_may_be_strings_or_toml_dates(tmp_path: Path) -> None:
     cal = cfg.calendar()
     assert not cal.is_workday(date(2027, 1, 1))
     assert cal.is_workday(date(2027, 2, 7))
-    assert check_config(cfg, today=date(2026, 11, 22)) == check_config(cfg, today=date(2025, 1, 1))
+
+
+def test_one_configured_2027_holiday_does_not_silence_the_2027_warning(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, BASE + "[calendar]\nholidays = [2027-01-01]\nworkdays = [2027-02-20]\n"))
+    warnings = [w for w in check_config(cfg, today=date(2026, 11, 22)) if w.startswith("calendar:")]
+    assert len(warnings) == 1 and "2027 年" in warnings[0] and "调休上班日尚未配置" in warnings[0]
+
+
+def test_confirming_2027_in_config_stops_the_2027_warning(tmp_path: Path) -> None:
+    text = BASE + "[calendar]\nholidays = [2027-01-01]\nconfirmed_years = [2027]\n"
+    cfg = load_config(write(tmp_path, text))
+    assert cfg.confirmed_years == {2027}
+    assert calendar_warnings(cfg, today=date(2026, 11, 22)) == []
+    assert [w[:16] for w in calendar_warnings(cfg, today=date(2027, 3, 1))] == ["calendar: 2028 年"]
+    assert not cfg.calendar().is_workday(date(2027, 2, 8))  # confirmed: the statutory days still apply
+
+
+def test_a_confirmed_year_must_be_a_plausible_year_number(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, BASE + '[calendar]\nconfirmed_years = ["2027", 27]\n')
+    assert problems == ["calendar.confirmed_years[0]: 必须是整数", "calendar.confirmed_years[1]: 不能小于 2000"]
 
 
 def test_a_byte_order_mark_from_a_windows_editor_is_accepted(tmp_path: Path) -> None:
