@@ -53,9 +53,9 @@ def recovered(uow: Callable[[], UnitOfWork], job: str) -> None:
 
 def failed(
     uow: Callable[[], UnitOfWork],
+    *,
     org: Org,
     channel_for: ChannelFor,
-    *,
     job: str,
     label: str,
     error: str,

@@ -97,8 +97,8 @@ class Scheduler:
             failed[job.name] = failures.one_line(e)
             failures.failed(
                 self.uow,
-                self.org,
-                self.channel_for,
+                org=self.org,
+                channel_for=self.channel_for,
                 job=job.name,
                 label=job.label,
                 error=failed[job.name],
