@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from bot.config import Settings
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.main import app
 from bot.scheduler.tick import JOBS, Scheduler
+from bot.wiring import Kesu, Worker, build
 from core.returns import ReturnRequest
 from storage.db import make_engine
 from storage.uow import SqlUnitOfWork, session_factory
@@ -183,3 +186,32 @@ def test_failure_streaks_are_counted_reported_once_and_cleared_in_the_database(d
             assert uow.jobs.failing() == []
     finally:
         engine.dispose()
+
+
+@dataclass
+class _At(Kesu):
+    """Kesu whose clock reads ``at``."""
+
+    at: datetime = datetime(2026, 12, 1, 9, 1, tzinfo=TZ)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_the_worker_loop_runs_every_other_job_and_drains_the_outbox_when_one_fails(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _november(LocalChat(db_url))
+    _broken(monkeypatch, "monthly_report")
+    kesu = _At(**vars(build(Settings(database_url=db_url, config=None))))
+    try:
+        worker = Worker(kesu, interval=0)
+        worker.stopping.set()
+        worker.run()  # one pass
+        with kesu.engine.connect() as conn:
+            sent = conn.execute(sa.text("SELECT key FROM outbox WHERE status = 'sent'")).scalars().all()
+    finally:
+        kesu.close()
+    assert any(k.startswith("digest:2026-12-01:") for k in sent)
+    assert any(k.startswith("nag:f1:") for k in sent)
+    assert not any(k.startswith("monthly:") for k in sent)
