@@ -36,8 +36,8 @@ def failing(uow: Callable[[], UnitOfWork]) -> Collection[str]:
     try:
         with uow() as u:
             return {streak.job for streak in u.jobs.failing()}
-    except Exception:
-        log.exception("cannot read the failure streaks of scheduled jobs")
+    except Exception as e:  # the database is down: each job will say so with its traceback
+        log.warning("cannot read the failure streaks of scheduled jobs: %s", one_line(e))
         return set()
 
 
@@ -47,8 +47,8 @@ def recovered(uow: Callable[[], UnitOfWork], job: str) -> None:
         with uow() as u:
             u.jobs.clear(job)
             u.commit()
-    except Exception:
-        log.exception("cannot clear the failure streak of scheduled job %s", job)
+    except Exception as e:
+        log.warning("cannot clear the failure streak of scheduled job %s: %s", job, one_line(e))
 
 
 def failed(
@@ -81,5 +81,5 @@ def failed(
                         now=now,
                     )
             u.commit()
-    except Exception:
-        log.exception("cannot record the failure of scheduled job %s", job)
+    except Exception as e:  # the job's own error was logged with its traceback
+        log.warning("cannot record the failure of scheduled job %s: %s", job, one_line(e))
