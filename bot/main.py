@@ -241,9 +241,14 @@ def click(
 @app.command()
 def tick(now: Now = None) -> None:
     """Run whatever is due at that time (pending events, reminders and escalations, the daily digest, undelivered
-    messages) and print what was delivered."""
+    messages) and print what was delivered; a job that failed is named on stderr (exit code 1), the others ran."""
     with _kesu(printing=True) as kesu:
-        _print(kesu.scheduler.tick(now=_now(kesu, now)))
+        done = kesu.scheduler.run(now=_now(kesu, now))
+        _print(done.delivered)
+    for job, error in done.failed.items():
+        typer.echo(f"定时任务 {job} 失败:{error}(其他任务已照常运行,详见日志)", err=True)
+    if done.failed:
+        raise typer.Exit(1)
 
 
 def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:

@@ -281,11 +281,14 @@ class Worker:
         self.thread = threading.Thread(target=self.run, name="kesu-worker", daemon=True)
 
     def run(self) -> None:
-        """Tick until stopped (at least once); a failing pass is logged and retried on the next one."""
+        """Tick until stopped (at least once); a failing job is logged (each job fails alone, the others run) and
+        retried on the next pass."""
         while True:
             try:
-                self.kesu.scheduler.tick(now=self.kesu.now())
+                done = self.kesu.scheduler.run(now=self.kesu.now())
                 self.kesu.local.take()  # local deliveries are recorded in the outbox; nobody prints them here
+                if done.failed:
+                    log.error("scheduler pass failed: %s", ", ".join(done.failed))
             except Exception:
                 log.exception("scheduler pass failed")
             if self.stopping.wait(self.interval):

@@ -34,6 +34,19 @@ class NagPlan:
     at: datetime | None
 
 
+@dataclass(frozen=True)
+class JobFailure:
+    """A scheduled job's current streak of failed passes: how many, since and until when, the last error, and
+    whether the admins were told."""
+
+    job: str
+    failures: int
+    first_at: datetime
+    last_at: datetime
+    last_error: str
+    reported: bool = False
+
+
 class ComplaintRepository(Protocol):
     """Complaint forms."""
 
@@ -282,6 +295,26 @@ class Nags(Protocol):
         ...
 
 
+class JobFailures(Protocol):
+    """The failure streaks of scheduled jobs, shared by every worker (a success clears one)."""
+
+    def failing(self) -> Sequence[JobFailure]:
+        """Every job with a current streak."""
+        ...
+
+    def record(self, job: str, *, error: str, at: datetime) -> JobFailure:
+        """One more failed pass of ``job`` (a streak starts at 1); the streak after it."""
+        ...
+
+    def mark_reported(self, job: str) -> bool:
+        """Note that the admins were told of ``job``'s streak; False if they already were (by another worker)."""
+        ...
+
+    def clear(self, job: str) -> None:
+        """``job`` succeeded: its streak ends."""
+        ...
+
+
 class Customers(Protocol):
     """The customer archive (PROCEDURE §6) and the append-only log of who looked at it."""
 
@@ -332,6 +365,7 @@ class UnitOfWork(Protocol):
     returns: Records[ReturnRequest]
     orders: Records[Order]
     nags: Nags
+    jobs: JobFailures
     eightds: Records[EightD]
     analyses: Records[ReturnAnalysis]
     visits: Records[Visit]

@@ -8,6 +8,7 @@ into an aware UTC datetime before it goes into a query.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -203,18 +204,42 @@ def _ageing(conn: sa.Connection, m: Month) -> tuple[Count, ...]:
     return tuple(Count(name, name, found.get(name, 0)) for name, _ in AGEING)
 
 
+def _quantity(table: sa.Table, dialect: str) -> sa.ColumnElement[Any]:
+    """A row's stored ``quantity`` as a number no cast or sum can overflow, whatever was stored (old data, another
+    path): NUMERIC on PostgreSQL (exact at any size), SQLite's own number (summed with ``total``, a float); NULL when
+    it is not a JSON number."""
+    data = table.c.data
+    if dialect == "postgresql":
+        is_number = sa.func.jsonb_typeof(data["quantity"]) == "number"
+        return sa.case((is_number, sa.cast(data["quantity"].as_string(), sa.Numeric)), else_=None)
+    is_number = sa.func.json_type(data, "$.quantity").in_(("integer", "real"))
+    return sa.case((is_number, data["quantity"].as_float()), else_=None)
+
+
+def _sum(value: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """SUM that never overflows: NUMERIC's on PostgreSQL, ``total`` (a float, never an error) on SQLite."""
+    return sa.func.sum(value) if dialect == "postgresql" else sa.func.total(value)
+
+
+def _whole(value: Any) -> int | None:
+    """A number read back (int, float, Decimal) as a whole number; None for nothing or a non-finite float."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return int(value)
+
+
 def _returns(conn: sa.Connection, m: Month) -> tuple[int, int, int]:
     """Return requests created this month and last month, and the quantity of this month's."""
     this = record.c.created_at >= m.start
-    quantity = record.c.data["quantity"].as_integer()
+    dialect = conn.dialect.name
     n, p, q = conn.execute(
         sa.select(
             _count_if(this),
             _count_if(record.c.created_at < m.start),
-            sa.func.coalesce(sa.func.sum(sa.case((this, quantity), else_=0)), 0),
+            _sum(sa.case((this, _quantity(record, dialect)), else_=None), dialect),
         ).where(record.c.kind == "return", _in(record.c.created_at, m.previous, m.end))
     ).one()
-    return int(n), int(p), int(q)
+    return int(n), int(p), _whole(q) or 0
 
 
 def _anomalies(conn: sa.Connection, m: Month) -> tuple[Count, ...]:
@@ -250,7 +275,7 @@ def _register(
             complaint.c.department,
             complaint.c.severity,
             complaint.c.state,
-            complaint.c.data["quantity"].as_integer().label("quantity"),
+            _quantity(complaint, conn.dialect.name).label("quantity"),
             complaint.c.created_at,
             complaint.c.closed_at,
             _repeat(conn.dialect.name, days).label("repeat"),
@@ -300,7 +325,7 @@ def _register(
                 department=department_name(f.department or ""),
                 severity=severities[f.severity],
                 state=states[f.state],
-                quantity=f.quantity,
+                quantity=_whole(f.quantity),
                 received_at=received,
                 closed_at=_local(f.closed_at, tz),
                 repeat=bool(f.repeat),

@@ -244,6 +244,20 @@ class JobRunRow(SQLModel, table=True):
     ran_at: datetime = _ts()
 
 
+class JobFailureRow(SQLModel, table=True):
+    """A scheduled job's current streak of failed passes (cleared by its next success); ``reported`` once the
+    admins were told."""
+
+    __tablename__ = "job_failure"
+
+    job: str = Field(primary_key=True, max_length=40)
+    failures: int
+    first_at: datetime = _ts()
+    last_at: datetime = _ts()
+    last_error: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    reported: bool = False
+
+
 class CustomerRow(SQLModel, table=True):
     """A customer's archive (PROCEDURE §6); aliases, legal details, contacts and credit in ``data``."""
 

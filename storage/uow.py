@@ -32,6 +32,7 @@ from core.ports import (
     Counters,
     Customers,
     Inbox,
+    JobFailures,
     MediaStore,
     NagPlan,
     Nags,
@@ -43,6 +44,7 @@ from core.returns import ReturnRequest
 from core.routing import MayAct
 from core.visits import Visit
 from storage.customers import SqlCustomers
+from storage.jobs import SqlJobFailures
 from storage.mappers import complaint_from_row, complaint_to_row
 from storage.records import (
     ANALYSES,
@@ -708,6 +710,7 @@ class SqlUnitOfWork:
         self.returns: Records[ReturnRequest] = SqlRecords(self.session, RETURNS)
         self.orders: Records[Order] = SqlRecords(self.session, ORDERS)
         self.nags: Nags = SqlNags(self.session)
+        self.jobs: JobFailures = SqlJobFailures(self.session)
         self.eightds: Records[EightD] = SqlRecords(self.session, EIGHTDS)
         self.analyses: Records[ReturnAnalysis] = SqlRecords(self.session, ANALYSES)
         self.visits: Records[Visit] = SqlRecords(self.session, VISITS)

@@ -17,7 +17,7 @@ PG_ENV = "KESU_TEST_POSTGRES_URL"
 TABLES = (
     "card_copy, platform_token, record, complaint_clock, complaint_photo, media, complaint, audit_log, counter, "
     "inbox, outbox, "
-    "nag_ack, job_run, customer_view, customer"
+    "nag_ack, job_run, job_failure, customer_view, customer"
 )
 
 

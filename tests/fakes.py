@@ -34,6 +34,8 @@ from core.ports import (
     Counters,
     Customers,
     Inbox,
+    JobFailure,
+    JobFailures,
     MediaStore,
     NagPlan,
     Nags,
@@ -581,6 +583,36 @@ class FakeNags:
         return True
 
 
+class FakeJobFailures:
+    """Failure streaks of scheduled jobs (committed at once, like the claims)."""
+
+    def __init__(self) -> None:
+        self.streaks: dict[str, JobFailure] = {}
+
+    def failing(self) -> Sequence[JobFailure]:
+        return [self.streaks[job] for job in sorted(self.streaks)]
+
+    def record(self, job: str, *, error: str, at: datetime) -> JobFailure:
+        old = self.streaks.get(job)
+        new = (
+            replace(old, failures=old.failures + 1, last_at=at, last_error=error)
+            if old
+            else JobFailure(job, 1, at, at, error)
+        )
+        self.streaks[job] = new
+        return new
+
+    def mark_reported(self, job: str) -> bool:
+        old = self.streaks.get(job)
+        if old is None or old.reported:
+            return False
+        self.streaks[job] = replace(old, reported=True)
+        return True
+
+    def clear(self, job: str) -> None:
+        self.streaks.pop(job, None)
+
+
 class FakeUnitOfWork:
     """One transaction over the fakes: ``commit()`` copies the pending writes to the store; leaving the
     ``with`` block without committing discards them. Reusable, like cosmicpython's fake."""
@@ -625,6 +657,7 @@ class FakeUnitOfWork:
         self.returns: Records[ReturnRequest] = self.fake_returns
         self.orders: Records[Order] = self.fake_orders
         self.nags: Nags = FakeNags()
+        self.jobs: JobFailures = FakeJobFailures()
         self.eightds: Records[EightD] = self.fake_eightds
         self.analyses: Records[ReturnAnalysis] = self.fake_analyses
         self.visits: Records[Visit] = self.fake_visits

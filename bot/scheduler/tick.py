@@ -1,10 +1,12 @@
 """One scheduler pass at ``now``: recover pending inbox events, remind and escalate running clocks, send the
-daily digest, deliver the outbox."""
+reports, campaigns and daily digest, deliver the outbox. Each job runs in its own transaction and fails alone
+(``JOBS``); the outbox drain always runs, last."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ from bot.dispatch.inbound import ChannelFor, Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.protocol import message_payload
 from bot.reports import monthly as monthly_report
+from bot.scheduler import failures
 from core import campaign as cp
 from core.campaign import Campaign
 from core.complaint import State
@@ -26,7 +29,31 @@ from core.ports import UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
 
+log = logging.getLogger(__name__)
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job of every pass: its name (logs, the failure streak), its Chinese label (the admins' message) and what
+    it runs. Each opens and commits its own transactions, so an error rolls back its work only (a claim such as
+    ``monthly:2026-11`` with it: the job is tried again on the next pass)."""
+
+    name: str
+    label: str
+    run: Callable[[Scheduler, datetime], object]
+
+
+DRAIN = ("outbox", "消息发送")  # the name and label of the drain, which always runs, last
+
+
+@dataclass(frozen=True)
+class Pass:
+    """What one pass did: the messages delivered, and each failed job's name with its error on one line."""
+
+    delivered: list[Delivery]
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +67,7 @@ class Scheduler:
     channel_for: ChannelFor
     monthly: Callable[[str], MonthlySummary] | None = None  # the month's statistics (SQL aggregates)
     rules: str = ""  # the fingerprint reminder passes note their plans under (default: from org and policy)
+    alert_after: int = failures.ALERT_AFTER  # failed passes in a row before the admins are told
 
     def __post_init__(self) -> None:
         if not self.rules:
@@ -48,13 +76,39 @@ class Scheduler:
 
     def tick(self, *, now: datetime) -> list[Delivery]:
         """One pass; returns the messages delivered."""
-        self.dispatcher.process_pending(now=now)
-        self.nag(now=now)
-        self.monthly_report(now=now)
-        self.campaigns(now=now)
-        self.key_customer_report(now=now)
-        self.digest(now=now)
-        return self.outbox.drain(now=now)
+        return self.run(now=now).delivered
+
+    def run(self, *, now: datetime) -> Pass:
+        """One pass: every job of ``JOBS``, each failing alone, then the outbox drain, whatever happened before."""
+        streaks = failures.failing(self.uow)
+        failed: dict[str, str] = {}
+        delivered: list[Delivery] = []
+        drain = Job(*DRAIN, lambda s, now: delivered.extend(s.outbox.drain(now=now)))
+        for job in (*JOBS, drain):
+            self._isolated(job, now=now, streaks=streaks, failed=failed)
+        return Pass(delivered, failed)
+
+    def _isolated(self, job: Job, *, now: datetime, streaks: Collection[str], failed: dict[str, str]) -> None:
+        """Run ``job``; an error is logged with its traceback, noted in ``failed`` and counted in the database (the
+        admins told when it keeps failing); a success ends its streak."""
+        try:
+            job.run(self, now)
+        except Exception as e:
+            log.exception("scheduled job %s failed", job.name)
+            failed[job.name] = failures.one_line(e)
+            failures.failed(
+                self.uow,
+                org=self.org,
+                channel_for=self.channel_for,
+                job=job.name,
+                label=job.label,
+                error=failed[job.name],
+                now=now,
+                alert_after=self.alert_after,
+            )
+            return
+        if job.name in streaks:
+            failures.recovered(self.uow, job.name)
 
     def nag(self, *, now: datetime) -> int:
         """For every running clock, the latest reminder or escalation that has come due (core/nag.py), to the
@@ -234,6 +288,16 @@ def _calendar_lines(policy: Policy, today: date, dues: list[datetime]) -> list[s
     days = [today, today + timedelta(days=31), *(d.astimezone(policy.tz).date() for d in dues)]
     notice = calendar_notice(policy.calendar, days)
     return [notice] if notice else []
+
+
+JOBS: tuple[Job, ...] = (
+    Job("process_pending", "收件重试", lambda s, now: s.dispatcher.process_pending(now=now)),
+    Job("nag", "提醒与升级", lambda s, now: s.nag(now=now)),
+    Job("monthly_report", "月报", lambda s, now: s.monthly_report(now=now)),
+    Job("campaigns", "满意度调查", lambda s, now: s.campaigns(now=now)),
+    Job("key_customer_report", "重点客户报告", lambda s, now: s.key_customer_report(now=now)),
+    Job("digest", "日报", lambda s, now: s.digest(now=now)),
+)
 
 
 def _half(now: datetime, tz: ZoneInfo) -> str:
