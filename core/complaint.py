@@ -184,6 +184,23 @@ class DeptResponse:
     preventive: str | None
     by: str
     at: datetime
+    by_qa: bool = False  # QA filled it in for the department ([duties] qa_may_respond): 品质代填
+
+
+@dataclass(frozen=True)
+class Duties:
+    """Segregation of duties on a form: where QA may submit the department's response for it (department ids;
+    ``qa_for_all`` for every department). The default is none: a member of the department must respond."""
+
+    qa_may_respond: frozenset[str] = frozenset()
+    qa_for_all: bool = False
+
+    def qa_for(self, department: str | None) -> bool:
+        """True when QA may respond for ``department``."""
+        return self.qa_for_all or (department is not None and department in self.qa_may_respond)
+
+
+BY_QA = "品质代填"
 
 
 @dataclass(frozen=True)
@@ -312,6 +329,7 @@ def decide(
     values: dict[str, str],
     org: Org,
     now: datetime,
+    duties: Duties = Duties(),
 ) -> Complaint:
     """Apply one step of the procedure, checking state, role and assignee; raises a DomainError if not allowed.
 
@@ -355,9 +373,7 @@ def decide(
         )
     if action is Action.RESPOND:
         _require_state(form, State.ASSIGNED)
-        if actor.department != form.department and not actor.has_any(*QA_ROLES):
-            dept = org.department(form.department or "")
-            raise NotAllowed(f"此单指派给{dept.name if dept else form.department},只有该部门的人可以提交对策。")
+        by_qa = _responder(form, actor, org, duties)
         got = _need(values, REQUIRED_RESPONSE, RESPONSE_LABELS)
         response = DeptResponse(
             containment=got["containment"],
@@ -366,18 +382,22 @@ def decide(
             preventive=values.get("preventive", "").strip() or None,
             by=actor.id,
             at=now,
+            by_qa=by_qa,
         )
         return form._to(
             State.RESPONDED,
             action,
             actor,
             now,
+            note=f"{BY_QA}({_dept_name(form, org)})" if by_qa else None,
             response=response,
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )
     if action in (Action.EFFECTIVE, Action.NOT_EFFECTIVE):
         _require_state(form, State.RESPONDED)
         _require_role(actor, *QA_ROLES, what="验证对策效果(需要品质部)")
+        if form.response is not None and form.response.by == actor.id:
+            raise NotAllowed("对策是您提交的,不能由您验证,请另一位品质人员验证。")
         if action is Action.EFFECTIVE:
             return form._to(
                 State.VERIFIED,
@@ -423,6 +443,22 @@ def decide(
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )
     raise NotAllowed("未知操作。")
+
+
+def _dept_name(form: Complaint, org: Org) -> str:
+    dept = org.department(form.department or "")
+    return dept.name if dept else (form.department or "")
+
+
+def _responder(form: Complaint, actor: Person, org: Org, duties: Duties) -> bool:
+    """A member (or the head) of the assigned department responds; QA only where ``duties`` lets it act for
+    the department, and then it is recorded as such. Returns True for QA acting for the department."""
+    dept = org.department(form.department or "")
+    if actor.department == form.department or (dept is not None and dept.head == actor.id):
+        return False
+    if actor.has_any(*QA_ROLES) and duties.qa_for(form.department):
+        return True
+    raise NotAllowed(f"此单指派给{_dept_name(form, org)},只有该部门的人可以提交对策。")
 
 
 def require_owner(form: Complaint, actor: Person, what: str) -> None:
@@ -539,4 +575,6 @@ def snapshot(form: Complaint) -> dict[str, Any]:
             "corrective": r.corrective,
             "preventive": r.preventive,
         }
+        if r.by_qa:
+            snap["response_by_qa"] = r.by
     return snap

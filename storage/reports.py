@@ -23,7 +23,7 @@ from core.complaint import SEVERITY_LABELS, STATE_LABELS, Severity, State
 from core.org import Org
 from core.problems import DEFAULT_PROBLEMS, ProblemType, label
 from core.report import ClockRow, Count, MonthlySummary, RegisterRow
-from core.returns import ANOMALIES
+from core.returns import ANOMALIES, RMA_ISSUED
 from storage.tables import ComplaintClockRow, ComplaintRow, RecordRow
 
 REPEAT_WINDOW_DAYS = 90  # the same customer, product and problem again within this many days is a repeat
@@ -204,7 +204,8 @@ def _ageing(conn: sa.Connection, m: Month) -> tuple[Count, ...]:
 
 
 def _returns(conn: sa.Connection, m: Month) -> tuple[int, int, int]:
-    """Return requests created this month and last month, and the quantity of this month's."""
+    """Approved returns (an RMA issued) requested this month and last month, and the quantity of this month's:
+    requests still under review, rejected or withdrawn are not returns."""
     this = record.c.created_at >= m.start
     quantity = record.c.data["quantity"].as_integer()
     n, p, q = conn.execute(
@@ -212,7 +213,11 @@ def _returns(conn: sa.Connection, m: Month) -> tuple[int, int, int]:
             _count_if(this),
             _count_if(record.c.created_at < m.start),
             sa.func.coalesce(sa.func.sum(sa.case((this, quantity), else_=0)), 0),
-        ).where(record.c.kind == "return", _in(record.c.created_at, m.previous, m.end))
+        ).where(
+            record.c.kind == "return",
+            record.c.state.in_(sorted(RMA_ISSUED)),
+            _in(record.c.created_at, m.previous, m.end),
+        )
     ).one()
     return int(n), int(p), int(q)
 

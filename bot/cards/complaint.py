@@ -66,6 +66,8 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
         ]
         if r.preventive:
             out.append(CardField("预防措施", r.preventive))
+        if r.by_qa:
+            out.append(CardField("对策提交人", f"{org.name_of(r.by)}({c.BY_QA})"))
     if form.qa_comment:
         out.append(CardField("品质意见", form.qa_comment))
     if form.invalid_reason:
@@ -138,7 +140,10 @@ def status_card(form: c.Complaint, org: Org, tz: tzinfo, *, can_return: bool = F
         title=f"{form.label} 进度",
         fields=tuple(_fields(form, org, tz)),
         actions=(Button("request_return", "申请退货"),),
-        inputs=(Input("quantity", f"退货数量(默认 {form.details.quantity})"),),
+        inputs=(
+            Input("quantity", f"退货数量(默认 {form.details.quantity})"),
+            Input("reason", f"原因(退货数量超过 {form.details.quantity} 时必填)"),
+        ),
     )
 
 

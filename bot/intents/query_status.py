@@ -25,7 +25,7 @@ def query_status(ctx: Context, understood: Understood) -> None:
         assert form.id is not None
         history = ctx.uow.audit.history(services.AUDIT_ENTITY, str(form.id))
         lines = history_lines(history, ctx.org, tz)
-        can_return = me.has_any(Role.SALES, Role.CS_MANAGER)
+        can_return = r.may_request(me, form.owner)
         ctx.reply("处理记录:\n" + "\n".join(lines), card=status_card(form, ctx.org, tz, can_return=can_return))
     elif "rma_no" in slots:
         ret = ctx.uow.returns.by_number(str(slots["rma_no"]))
