@@ -309,10 +309,19 @@ class _CampaignsSection(_Entry):
     days_open: Annotated[int, Field(strict=True, ge=1, le=90)] = 14
 
 
+def _parse_qa_may_respond(value: object) -> bool | tuple[str, ...]:
+    """``[duties] qa_may_respond``: true, false or a list of department ids."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip() for v in value)
+    raise ValueError('必须是 true、false 或部门 id 的数组,例如 ["rd"]')
+
+
 class _DutiesSection(_Entry):
     # false: a member of the department responds (default); true: QA may respond for every department;
     # a list of department ids: for those only. QA's response is then recorded as 品质代填.
-    qa_may_respond: Annotated[bool, Field(strict=True)] | list[_Id] = False
+    qa_may_respond: Annotated[bool | tuple[str, ...], PlainValidator(_parse_qa_may_respond)] = False
 
 
 class _ConfigFile(_Entry):
@@ -549,7 +558,7 @@ def _cross_check(raw: _ConfigFile) -> list[str]:
                 "不能既是节假日又是调休工作日"
             )
 
-    if isinstance(raw.duties.qa_may_respond, list):
+    if isinstance(raw.duties.qa_may_respond, tuple):
         for i, dept in enumerate(raw.duties.qa_may_respond):
             if dept not in dept_ids:
                 problems.append(f'duties.qa_may_respond[{i}]: 未知的部门 "{dept}"')
@@ -625,7 +634,7 @@ def _step(entry: _StepEntry, n: int) -> Step:
 def _duties(raw: _DutiesSection) -> Duties:
     """``[duties]``: where QA may respond for a department (none by default)."""
     qa = raw.qa_may_respond
-    return Duties(qa_may_respond=frozenset(qa), qa_for_all=False) if isinstance(qa, list) else Duties(qa_for_all=qa)
+    return Duties(qa_may_respond=frozenset(qa)) if isinstance(qa, tuple) else Duties(qa_for_all=qa)
 
 
 def _build(data: dict[str, Any], *, source: str) -> KesuConfig:

@@ -232,7 +232,7 @@ def test_kesu_report_monthly_prints_and_writes_the_files(db_url: str, tmp_path: 
     assert "客诉：3 件（较上月 +1）" in result.stdout
     assert "处理及时率：50%（1/2）" in result.stdout
     assert "重复发生：1 件；8D 未结：1 件" in result.stdout
-    assert "退货：1 次（较上月 持平），共 20 件" in result.stdout
+    assert "退货：1 次（较上月 +1），共 20 件" in result.stdout  # October's request was never approved
     assert f"Excel 工作簿已写入:{xlsx}" in result.stdout and f"柏拉图已写入:{png}" in result.stdout
 
     wb = load_workbook(BytesIO(xlsx.read_bytes()))

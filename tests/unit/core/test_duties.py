@@ -15,6 +15,7 @@ from core import approval_flow, return_flow, services
 from core.clocks import WeekdayCalendar
 from core.complaint import Action, Complaint, Details, Duties, State, decide, new_draft, snapshot, submit
 from core.errors import DomainError, MissingFields, NotAllowed
+from core.messages import Recipient
 from core.org import Org, Person, Role
 from core.returns import RMA_ISSUED, ReturnState
 from core.routing import may_act, route
@@ -286,3 +287,30 @@ def test_rd_and_qa_people_are_unchanged_by_the_stand_in_rule() -> None:
     ap = start(SALES1, (a.Step("x", (a.Approver(a.ApproverKind.DEPARTMENT_HEAD, "rd"),)),))
     assert a.waiting_for(ap, ORG) == {0: {RD1}}
     assert not a.requester_only(ap, ORG) and not a.stands_in(ap, RD1, ORG)
+
+
+@pytest.mark.parametrize("kind", sorted(a.DEFAULT_CHAINS))
+def test_no_chain_lets_an_approver_of_its_first_step_approve_their_own_request(kind: str) -> None:
+    steps = a.DEFAULT_CHAINS[kind]
+    org = replace(ORG, departments=tuple(replace(d, head=PROD1) if d.id == "prod" else d for d in ORG.departments))
+    org = replace(org, people=(*org.people, Person("buyer1", "冯敏", frozenset({Role.PURCHASING}), manager="vp")))
+    approvers = set().union(*a.waiting_for(start("nobody", steps), org).values())
+    assert approvers
+    for requester in sorted(approvers):
+        ap = start(requester, steps)
+        assert all(requester not in people for people in a.waiting_for(ap, org).values())
+        with pytest.raises(NotAllowed, match="不能审批自己提交的申请"):
+            vote(ap, requester, org)
+
+
+def test_may_act_admits_whoever_route_sends_a_response_to_verify() -> None:
+    """「我的待办」 stays consistent with the cards when the QA owner wrote the response and others verify it."""
+    base = step(assigned(), Action.RESPOND, QA1, RESPONSE, Duties(qa_for_all=True))
+    for by in (QA1, QA_MGR, RD1):
+        for qa_owner in (None, QA1, QA_MGR):
+            assert base.response is not None
+            form = replace(base, qa_owner=qa_owner, response=replace(base.response, by=by))
+            actors = route(form, ORG).actors
+            assert Recipient.user(by) not in actors
+            for r in actors:
+                assert r.id is not None and may_act(r.id, ORG).admits(form), (by, qa_owner, r)
