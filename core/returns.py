@@ -211,8 +211,7 @@ def check_request(
     same = next((x for x in open_requests if x.quantity == quantity), None)
     if same is not None:
         raise NotAllowed(
-            f"本单已有相同的退货申请:{same.label}({RETURN_STATE_LABELS[same.state]},{same.quantity} 个),"
-            "请勿重复提交。"
+            f"本单已有相同的退货申请:{same.label}({RETURN_STATE_LABELS[same.state]},{same.quantity} 个),请勿重复提交。"
         )
 
 
