@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.actions.eightd import open_for_repeat
-from bot.actions.returns import announce
 from bot.cards.complaint import action_card, parse_card_id, step_notice
 from bot.context import ActionRouter, Context
+from bot.notify.returns import announce
 from core import archive, return_flow, services
 from core import complaint as c
 from core.errors import MissingFields, NotAllowed

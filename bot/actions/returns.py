@@ -8,7 +8,7 @@ from bot.context import ActionRouter, Context
 from bot.notify.approvals import Subject, register, send_cards
 from bot.protocol import CardField
 from core import approval as a
-from core import return_flow, services
+from core import return_flow
 from core import returns as r
 from core.errors import NotAllowed
 from core.messages import Recipient
@@ -26,28 +26,6 @@ def _describe(ctx: Context, approval: a.Approval) -> tuple[str, list[CardField]]
         if others:
             fields.append(CardField("⚠️ 同单退货", others.removeprefix("本单已有退货申请:")))
     return f"{kind} {ret.rma_no or f'#{ret.id}'}", fields
-
-
-def announce(ctx: Context, ret: r.ReturnRequest, approval: a.Approval) -> None:
-    """A new return request: the approvers' cards; the requester also sees the form's other open requests;
-    the form's owner is told when someone else (customer service) requested it."""
-    send_cards(ctx, approval)
-    others = r.open_note(return_flow.open_on(ctx.uow, ret.complaint_id, besides=ret.id))
-    requester = Recipient.user(ret.requester)
-    if others:
-        for to, payload in ctx.outgoing:  # one message per person per event: add it to the requester's notice
-            if to == requester and payload.get("text"):
-                payload["text"] = f"{payload['text']}\n{others}。"
-                break
-    if ret.complaint_id is None:
-        return
-    owner = services.load(ctx.uow, ret.complaint_id).owner
-    if owner != ret.requester:
-        ctx.send(
-            Recipient.user(owner),
-            text=f"{ctx.org.name_of(ret.requester)}为您的 {ret.complaint_no} 申请退货 {ret.quantity} 个"
-            f"({ret.label}),审批中。" + (f"\n{others}。" if others else ""),
-        )
 
 
 def _people(ctx: Context, role: Role) -> list[Recipient]:

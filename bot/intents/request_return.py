@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bot.actions.returns import announce
 from bot.context import Context, IntentRouter, Understood
+from bot.notify.returns import announce
 from core import return_flow, services
 from core.org import Role
 
