@@ -389,7 +389,7 @@ def decide(
             action,
             actor,
             now,
-            note=f"{BY_QA}({_dept_name(form, org)})" if by_qa else None,
+            note=f"{_dept_name(form, org)}对策由{BY_QA}" if by_qa else None,
             response=response,
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )

@@ -125,16 +125,17 @@ def test_qa_responds_for_a_department_where_kesu_toml_allows_it_recorded_as_such
     verify = card_of(only(out, user="qa_mgr"))  # not back to qa1, who wrote the response
     assert field(verify, "对策提交人") == "王芳(品质代填)"
     assert "qa1" not in {m["to"].get("user") for m in out if m["card"]}
-    assert any("品质代填(研发部)" in t for t in _texts(out, "sales1"))
+    assert any("研发部对策由品质代填" in t for t in _texts(out, "sales1"))
 
     refused = only(bot.click("qa1", "f1v4", "effective", now="2026-11-23T11:00"), user="qa1")
     assert refused["text"] == "对策是您提交的,不能由您验证,请另一位品质人员验证。"
     bot.click("qa_mgr", "f1v4", "effective", now="2026-11-23T11:05")
     audit = _rows(db_url, "SELECT action, actor, note FROM audit_log WHERE entity = 'complaint' ORDER BY id")
-    assert audit[-2:] == [("respond", "qa1", "品质代填(研发部)"), ("effective", "qa_mgr", None)]
+    assert audit[-2:] == [("respond", "qa1", "研发部对策由品质代填"), ("effective", "qa_mgr", None)]
 
-    status = card_of(only(bot.say("sales1", "KS-202611-0001 进度", now="2026-11-23T12:00"), user="sales1"))
-    assert field(status, "对策提交人") == "王芳(品质代填)"
+    reply = only(bot.say("sales1", "KS-202611-0001 进度", now="2026-11-23T12:00"), user="sales1")
+    assert field(card_of(reply), "对策提交人") == "王芳(品质代填)"
+    assert "王芳 提交对策(研发部对策由品质代填)" in reply["text"]
 
 
 # --- returns ----------------------------------------------------------------------------------------------

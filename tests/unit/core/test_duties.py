@@ -170,7 +170,7 @@ def test_qa_may_respond_where_duties_allow_and_it_is_recorded_as_done_for_the_de
         form = step(assigned(), Action.RESPOND, QA1, RESPONSE, duties)
         assert form.state is State.RESPONDED and form.response is not None
         assert (form.response.by, form.response.by_qa) == (QA1, True)
-        assert form.events[-1].note == "品质代填(研发部)"
+        assert form.events[-1].note == "研发部对策由品质代填"
         assert snapshot(form)["response_by_qa"] == QA1
     with pytest.raises(NotAllowed):
         step(assigned("prod"), Action.RESPOND, QA1, RESPONSE, Duties(qa_may_respond=frozenset({"rd"})))
