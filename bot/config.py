@@ -20,7 +20,7 @@ from bot.calendar import ChinaCalendar, uncovered_years
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
-from core.complaint import Duties
+from core.duties import Duties
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 from core.problems import DEFAULT_PROBLEMS, ProblemType

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.clocks import ClockName
+from core.duties import BY_QA, STRICT, Duties, check_verifier, department_name, responds_as_qa
 from core.errors import MissingFields, NotAllowed, StaleCard
 from core.org import Org, Person, Role
 
@@ -188,22 +189,6 @@ class DeptResponse:
 
 
 @dataclass(frozen=True)
-class Duties:
-    """Segregation of duties on a form: where QA may submit the department's response for it (department ids;
-    ``qa_for_all`` for every department). The default is none: a member of the department must respond."""
-
-    qa_may_respond: frozenset[str] = frozenset()
-    qa_for_all: bool = False
-
-    def qa_for(self, department: str | None) -> bool:
-        """True when QA may respond for ``department``."""
-        return self.qa_for_all or (department is not None and department in self.qa_may_respond)
-
-
-BY_QA = "品质代填"
-
-
-@dataclass(frozen=True)
 class Clock:
     """A running deadline on a form; ``met_at`` is set when the step it guards is done."""
 
@@ -329,7 +314,7 @@ def decide(
     values: dict[str, str],
     org: Org,
     now: datetime,
-    duties: Duties = Duties(),
+    duties: Duties = STRICT,
 ) -> Complaint:
     """Apply one step of the procedure, checking state, role and assignee; raises a DomainError if not allowed.
 
@@ -373,7 +358,7 @@ def decide(
         )
     if action is Action.RESPOND:
         _require_state(form, State.ASSIGNED)
-        by_qa = _responder(form, actor, org, duties)
+        by_qa = responds_as_qa(form.department, actor, org, duties)
         got = _need(values, REQUIRED_RESPONSE, RESPONSE_LABELS)
         response = DeptResponse(
             containment=got["containment"],
@@ -389,15 +374,14 @@ def decide(
             action,
             actor,
             now,
-            note=f"{_dept_name(form, org)}对策由{BY_QA}" if by_qa else None,
+            note=f"{department_name(form.department, org)}对策由{BY_QA}" if by_qa else None,
             response=response,
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )
     if action in (Action.EFFECTIVE, Action.NOT_EFFECTIVE):
         _require_state(form, State.RESPONDED)
         _require_role(actor, *QA_ROLES, what="验证对策效果(需要品质部)")
-        if form.response is not None and form.response.by == actor.id:
-            raise NotAllowed("对策是您提交的,不能由您验证,请另一位品质人员验证。")
+        check_verifier(form.response.by if form.response else None, actor)
         if action is Action.EFFECTIVE:
             return form._to(
                 State.VERIFIED,
@@ -443,22 +427,6 @@ def decide(
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )
     raise NotAllowed("未知操作。")
-
-
-def _dept_name(form: Complaint, org: Org) -> str:
-    dept = org.department(form.department or "")
-    return dept.name if dept else (form.department or "")
-
-
-def _responder(form: Complaint, actor: Person, org: Org, duties: Duties) -> bool:
-    """A member (or the head) of the assigned department responds; QA only where ``duties`` lets it act for
-    the department, and then it is recorded as such. Returns True for QA acting for the department."""
-    dept = org.department(form.department or "")
-    if actor.department == form.department or (dept is not None and dept.head == actor.id):
-        return False
-    if actor.has_any(*QA_ROLES) and duties.qa_for(form.department):
-        return True
-    raise NotAllowed(f"此单指派给{_dept_name(form, org)},只有该部门的人可以提交对策。")
 
 
 def require_owner(form: Complaint, actor: Person, what: str) -> None:

@@ -12,6 +12,7 @@ from core import complaint as c
 from core import problems
 from core.audit import AuditEntry
 from core.clocks import CLOCK_LABELS
+from core.duties import BY_QA
 from core.org import Org
 
 CARD_ID = re.compile(r"^f(\d+)v(\d+)$")
@@ -67,7 +68,7 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
         if r.preventive:
             out.append(CardField("预防措施", r.preventive))
         if r.by_qa:
-            out.append(CardField("对策提交人", f"{org.name_of(r.by)}({c.BY_QA})"))
+            out.append(CardField("对策提交人", f"{org.name_of(r.by)}({BY_QA})"))
     if form.qa_comment:
         out.append(CardField("品质意见", form.qa_comment))
     if form.invalid_reason:

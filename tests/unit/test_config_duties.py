@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, demo_config, load_config
-from core.complaint import Duties
+from core.duties import Duties
 from tests.unit.test_config import BASE, write
 
 

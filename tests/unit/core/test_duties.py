@@ -13,7 +13,8 @@ import pytest
 from core import approval as a
 from core import approval_flow, return_flow, services
 from core.clocks import WeekdayCalendar
-from core.complaint import Action, Complaint, Details, Duties, State, decide, new_draft, snapshot, submit
+from core.complaint import Action, Complaint, Details, State, decide, new_draft, snapshot, submit
+from core.duties import Duties
 from core.errors import DomainError, MissingFields, NotAllowed
 from core.messages import Recipient
 from core.org import Org, Person, Role
