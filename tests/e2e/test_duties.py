@@ -164,7 +164,8 @@ def test_a_return_larger_than_the_complaint_asks_for_a_reason(db_url: str) -> No
     assert _rows(db_url, "SELECT count(*) FROM record WHERE kind = 'return'") == [(0,)]
 
     out = bot.say("sales1", "申请退货 KS-202611-0001 20个,原因:客户整批退回", now="2026-11-23T10:02")
-    assert field(card_of(only(out, user="cs_mgr")), "退货数量") == "20"
+    approver = card_of(only(out, user="cs_mgr"))
+    assert (field(approver, "退货数量"), field(approver, "超量原因")) == ("20", "客户整批退回")
     out = bot.click("sales1", "f1v2", "request_return", now="2026-11-23T10:03", quantity="18", reason="含备品")
     assert actions(card_of(only(out, user="cs_mgr"))) == ["approve", "reject", "delegate"]
     notes = _rows(db_url, "SELECT note FROM audit_log WHERE entity = 'return' AND action = 'request' ORDER BY id")
