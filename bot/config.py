@@ -20,6 +20,7 @@ from bot.calendar import ChinaCalendar
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
+from core.duties import Duties
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 from core.problems import DEFAULT_PROBLEMS, ProblemType
@@ -94,6 +95,7 @@ class KesuConfig:
     confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # [campaigns]
     confirmed_years: frozenset[int] = frozenset()  # [calendar]: years whose holidays and make-up workdays are entered
+    duties: Duties = field(default_factory=Duties)  # [duties]: segregation of duties
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar (or the statutory holidays) plus this config's entries."""
@@ -309,6 +311,21 @@ class _CampaignsSection(_Entry):
     days_open: Annotated[int, Field(strict=True, ge=1, le=90)] = 14
 
 
+def _parse_qa_may_respond(value: object) -> bool | tuple[str, ...]:
+    """``[duties] qa_may_respond``: true, false or a list of department ids."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip() for v in value)
+    raise ValueError('必须是 true、false 或部门 id 的数组,例如 ["rd"]')
+
+
+class _DutiesSection(_Entry):
+    # false: a member of the department responds (default); true: QA may respond for every department;
+    # a list of department ids: for those only. QA's response is then recorded as 品质代填.
+    qa_may_respond: Annotated[bool | tuple[str, ...], PlainValidator(_parse_qa_may_respond)] = False
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -321,6 +338,7 @@ class _ConfigFile(_Entry):
     customers: list[_CustomerEntry] = Field(default_factory=list)
     customer_archive: _ArchiveSection = Field(default_factory=_ArchiveSection)
     campaigns: _CampaignsSection = Field(default_factory=_CampaignsSection)
+    duties: _DutiesSection = Field(default_factory=_DutiesSection)
     products: list[_ProductEntry] = Field(default_factory=list)
     problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
@@ -347,6 +365,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("customers",): _CustomerEntry,
     ("customer_archive",): _ArchiveSection,
     ("campaigns",): _CampaignsSection,
+    ("duties",): _DutiesSection,
     ("products",): _ProductEntry,
     ("problem_types",): _ProblemTypeEntry,
 }
@@ -545,6 +564,11 @@ def _cross_check(raw: _ConfigFile) -> list[str]:
                 "不能既是节假日又是调休工作日"
             )
 
+    if isinstance(raw.duties.qa_may_respond, tuple):
+        for i, dept in enumerate(raw.duties.qa_may_respond):
+            if dept not in dept_ids:
+                problems.append(f'duties.qa_may_respond[{i}]: 未知的部门 "{dept}"')
+
     for kind in ("return", "replacement", "order_review", "key_customer"):
         chain: _ChainEntry | None = getattr(raw.approvals, "return_" if kind == "return" else kind)
         for i, step in enumerate(chain.steps if chain else []):
@@ -613,6 +637,12 @@ def _step(entry: _StepEntry, n: int) -> Step:
     return Step(name, members, quorum=quorum, clock=clock)
 
 
+def _duties(raw: _DutiesSection) -> Duties:
+    """``[duties]``: where QA may respond for a department (none by default)."""
+    qa = raw.qa_may_respond
+    return Duties(qa_may_respond=frozenset(qa)) if isinstance(qa, tuple) else Duties(qa_for_all=qa)
+
+
 def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
     """Validate parsed TOML data and turn it into a KesuConfig; raise ConfigError listing every problem."""
     try:
@@ -665,6 +695,7 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
         confirmed_years=frozenset(raw.calendar.confirmed_years),
         source=source,
         confidential_roles=frozenset(raw.customer_archive.confidential_roles),
+        duties=_duties(raw.duties),
         campaigns=CampaignSettings(
             percent=raw.campaigns.percent,
             items=tuple(raw.campaigns.items) or DEFAULT_ITEMS,

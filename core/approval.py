@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from core.clocks import Calendar, ClockPolicy, ClockUnit, due_at
 from core.errors import MissingFields, NotAllowed, StaleCard
-from core.org import Org
+from core.org import Org, Role
 
 
 class ApproverKind(StrEnum):
@@ -172,8 +172,27 @@ def _people(member: Approver, approval: Approval, org: Org) -> set[str]:
     return {dept.head} if dept and dept.head else set()
 
 
+def stand_in(approval: Approval, org: Org) -> set[str]:
+    """Who decides a member only the requester could decide: the requester's manager, else the general
+    manager(s) — never the requester (segregation of duties, ISO 9001: nobody approves their own request)."""
+    requester = org.person(approval.requester)
+    manager = requester.manager if requester is not None else None
+    if manager and manager != approval.requester and org.person(manager) is not None:
+        return {manager}
+    return {p.id for p in org.with_role(Role.GM) if p.id != approval.requester}
+
+
+def _members(member: Approver, approval: Approval, org: Org) -> set[str]:
+    """The people who may decide ``member``, the requester left out (their stand-in when only they could)."""
+    people = _people(member, approval, org)
+    if people == {approval.requester}:
+        return stand_in(approval, org)
+    return people - {approval.requester}
+
+
 def waiting_for(approval: Approval, org: Org) -> dict[int, set[str]]:
-    """For each member of the current step still to decide: the people who may decide for it."""
+    """For each member of the current step still to decide: the people who may decide for it (never the
+    requester, who is replaced by their stand-in when they alone could decide; deputies likewise)."""
     step = approval.current
     if step is None:
         return {}
@@ -182,10 +201,24 @@ def waiting_for(approval: Approval, org: Org) -> dict[int, set[str]]:
     for i, member in enumerate(step.members):
         if i in done:
             continue
-        people = _people(member, approval, org)
+        people = _members(member, approval, org)
         people |= {d.to for d in approval.deputies if d.step == approval.step and d.member == i}
-        out[i] = people
+        out[i] = people - {approval.requester}
     return out
+
+
+def requester_only(approval: Approval, org: Org) -> bool:
+    """True when a member of the current step could be decided by the requester alone (so a stand-in does)."""
+    step = approval.current
+    return step is not None and any(_people(m, approval, org) == {approval.requester} for m in step.members)
+
+
+def stands_in(approval: Approval, actor: str, org: Org) -> bool:
+    """True when ``actor`` decides the current step only as the requester's stand-in (for the audit note)."""
+    step = approval.current
+    if step is None or actor == approval.requester:
+        return False
+    return any(actor in _members(m, approval, org) and actor not in _people(m, approval, org) for m in step.members)
 
 
 def start(
@@ -213,6 +246,9 @@ def start(
         created_at=now,
         step_due_at=due,
     )
+
+
+OWN_REQUEST = "不能审批自己提交的申请。"
 
 
 def require_step(approval: Approval, step: int, org: Org, tz: ZoneInfo) -> None:
@@ -245,6 +281,8 @@ def decide(
         require_step(approval, -1, org, tz)
         raise AssertionError("unreachable")
     comment = (comment or "").strip() or None
+    if actor == approval.requester:
+        raise NotAllowed(OWN_REQUEST)
     if any(v.approver == actor for v in approval.step_votes()):
         raise StaleCard("您已审批过这一步。")
     member = next((i for i, people in waiting_for(approval, org).items() if actor in people), None)
@@ -304,10 +342,14 @@ def withdraw(approval: Approval, *, actor: str, now: datetime, org: Org, tz: Zon
 
 def delegate(approval: Approval, *, actor: str, deputy: str, now: datetime, org: Org) -> Approval:
     """An approver hands their part of the current step to a deputy (e.g. out of office)."""
+    if actor == approval.requester:
+        raise NotAllowed(OWN_REQUEST)
     if org.person(deputy) is None:
         raise MissingFields(f"没有「{deputy}」这个人。", ("deputy",))
     if deputy == actor:
         raise MissingFields("不能转交给自己。", ("deputy",))
+    if deputy == approval.requester:
+        raise NotAllowed("不能转交给申请人。")
     member = next((i for i, people in waiting_for(approval, org).items() if actor in people), None)
     if member is None:
         raise NotAllowed("您不是这一步的审批人,不能转交。")

@@ -82,6 +82,7 @@ def vote(
     person(org, user_id)
     before = load(uow, approval_id)
     a.require_step(before, step, org, policy.tz)
+    stand_in = a.stands_in(before, user_id, org)
     after = a.decide(
         before,
         actor=user_id,
@@ -97,6 +98,10 @@ def vote(
     note = cast.comment
     if cast.on_behalf_of:
         note = f"代{org.name_of(cast.on_behalf_of)}审批" + (f":{cast.comment}" if cast.comment else "")
+    elif stand_in:  # the step's only approver is the requester: their manager (or the GM) decides instead
+        note = f"申请人不能审批自己的申请,代「{before.steps[before.step].name}」审批" + (
+            f":{cast.comment}" if cast.comment else ""
+        )
     _audit(uow, before, after, verdict.value, user_id, now, note)
     return before, after
 

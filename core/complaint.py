@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.clocks import ClockName
+from core.duties import BY_QA, STRICT, Duties, check_verifier, department_name, responds_as_qa
 from core.errors import MissingFields, NotAllowed, StaleCard
 from core.org import Org, Person, Role
 
@@ -184,6 +185,7 @@ class DeptResponse:
     preventive: str | None
     by: str
     at: datetime
+    by_qa: bool = False  # QA filled it in for the department ([duties] qa_may_respond): 品质代填
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,7 @@ def decide(
     values: dict[str, str],
     org: Org,
     now: datetime,
+    duties: Duties = STRICT,
 ) -> Complaint:
     """Apply one step of the procedure, checking state, role and assignee; raises a DomainError if not allowed.
 
@@ -355,9 +358,7 @@ def decide(
         )
     if action is Action.RESPOND:
         _require_state(form, State.ASSIGNED)
-        if actor.department != form.department and not actor.has_any(*QA_ROLES):
-            dept = org.department(form.department or "")
-            raise NotAllowed(f"此单指派给{dept.name if dept else form.department},只有该部门的人可以提交对策。")
+        by_qa = responds_as_qa(form.department, actor, org, duties)
         got = _need(values, REQUIRED_RESPONSE, RESPONSE_LABELS)
         response = DeptResponse(
             containment=got["containment"],
@@ -366,18 +367,21 @@ def decide(
             preventive=values.get("preventive", "").strip() or None,
             by=actor.id,
             at=now,
+            by_qa=by_qa,
         )
         return form._to(
             State.RESPONDED,
             action,
             actor,
             now,
+            note=f"{department_name(form.department, org)}对策由{BY_QA}" if by_qa else None,
             response=response,
             clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
         )
     if action in (Action.EFFECTIVE, Action.NOT_EFFECTIVE):
         _require_state(form, State.RESPONDED)
         _require_role(actor, *QA_ROLES, what="验证对策效果(需要品质部)")
+        check_verifier(form.response.by if form.response else None, actor)
         if action is Action.EFFECTIVE:
             return form._to(
                 State.VERIFIED,
@@ -539,4 +543,6 @@ def snapshot(form: Complaint) -> dict[str, Any]:
             "corrective": r.corrective,
             "preventive": r.preventive,
         }
+        if r.by_qa:
+            snap["response_by_qa"] = r.by
     return snap

@@ -53,17 +53,30 @@ def request(
     product: str | None = None,
     quantity: int | None = None,
     order_no: str | None = None,
+    reason: str | None = None,
 ) -> tuple[r.ReturnRequest, a.Approval]:
-    """A 退货申请单, linked to its complaint when one is named, with its approval started."""
+    """A 退货申请单, linked to its complaint when one is named, with its approval started. On a complaint: only
+    its owner or customer service, more than its quantity only with a reason, no identical open duplicate."""
     actor = person(org, user_id)
-    complaint_id = None
+    complaint_id = owner = complaint_quantity = None
+    reason = (reason or "").strip() or None
     if complaint_no:
         form = find(uow, complaint_no)
-        complaint_id = form.id
+        complaint_id, owner, complaint_quantity = form.id, form.owner, form.details.quantity
         customer = customer or form.details.customer
         product = product or form.details.product
         quantity = quantity or form.details.quantity
         order_no = order_no or form.details.order_no
+    r.check_request(
+        requester=actor,
+        owner=owner,
+        owner_name=org.name_of(owner),
+        complaint_no=complaint_no,
+        quantity=quantity,
+        complaint_quantity=complaint_quantity,
+        reason=reason,
+        open_requests=open_on(uow, complaint_id),
+    )
     draft = r.new_return(
         requester=actor,
         quantity=quantity,
@@ -74,7 +87,7 @@ def request(
         complaint_id=complaint_id,
         complaint_no=complaint_no,
     )
-    stored = _store(uow, None, draft, "request", actor.id, now)
+    stored = _store(uow, None, replace(draft, reason=reason), "request", actor.id, now, reason)
     approval = open_approval(
         uow,
         policy=policy,
@@ -87,6 +100,13 @@ def request(
     linked = replace(stored, approval_id=approval.id, version=stored.version + 1)
     uow.returns.save(linked, expected_version=stored.version)
     return linked, approval
+
+
+def open_on(uow: UnitOfWork, complaint_id: int | None, *, besides: int | None = None) -> tuple[r.ReturnRequest, ...]:
+    """The open (not ended) return requests on a complaint, oldest first, ``besides`` left out."""
+    if complaint_id is None:
+        return ()
+    return tuple(x for x in uow.returns.open() if x.complaint_id == complaint_id and x.id != besides)
 
 
 def load(uow: UnitOfWork, return_id: int) -> r.ReturnRequest:

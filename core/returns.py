@@ -37,6 +37,17 @@ RETURN_STATE_LABELS = {
     ReturnState.WITHDRAWN: "已撤回",
 }
 
+# An RMA number was issued: the return was approved (what the monthly report counts as a return).
+RMA_ISSUED = frozenset(
+    {
+        ReturnState.AWAITING_GOODS,
+        ReturnState.RECEIVED,
+        ReturnState.REPLACEMENT_REVIEW,
+        ReturnState.REPLACING,
+        ReturnState.CLOSED,
+    }
+)
+
 # Each state's place in the procedure: a return card is valid while the return is still at its stage,
 # so a photo added meanwhile (which changes the record) does not invalidate anyone's card.
 STAGES = {state: i for i, state in enumerate(ReturnState)}
@@ -100,6 +111,7 @@ class ReturnRequest:
     last_actor: str | None = None
     last_action: str | None = None
     last_at: datetime | None = None
+    reason: str | None = None  # why more is returned than the complaint's quantity
 
     @property
     def label(self) -> str:
@@ -124,7 +136,7 @@ def snapshot(r: ReturnRequest) -> dict[str, Any]:
         "bad": r.bad,
         "cause": r.cause,
         "ours": r.ours,
-    }
+    } | ({"reason": r.reason} if r.reason else {})
 
 
 def new_return(
@@ -165,6 +177,50 @@ def new_return(
         complaint_id=complaint_id,
         complaint_no=complaint_no,
     )
+
+
+def may_request(requester: Person, owner: str | None) -> bool:
+    """A return on a complaint is requested by the form's owner or customer service (客服经理); one with no
+    complaint by sales or customer service (segregation of duties: no colleague's forms)."""
+    if requester.has_any(Role.CS_MANAGER):
+        return True
+    return requester.has_any(Role.SALES) and (owner is None or owner == requester.id)
+
+
+def check_request(
+    *,
+    requester: Person,
+    owner: str | None,
+    owner_name: str,
+    complaint_no: str | None,
+    quantity: int | None,
+    complaint_quantity: int | None,
+    reason: str | None,
+    open_requests: tuple[ReturnRequest, ...],
+) -> None:
+    """Who may request a return on a form, how many pieces without a reason, and no identical open duplicate.
+
+    A duplicate is refused, not just flagged: two open requests for the same pieces of the same form would get
+    two RMA numbers for one shipment; the earlier one can be withdrawn, or a different quantity requested."""
+    if not may_request(requester, owner):
+        if owner is None:
+            raise NotAllowed("只有业务员或客服可以申请退货。")
+        raise NotAllowed(f"只有本单业务员({owner_name})或客服经理可以为 {complaint_no} 申请退货。")
+    if quantity and complaint_quantity and quantity > complaint_quantity and not reason:
+        raise MissingFields(f"退货数量 {quantity} 超过客诉数量 {complaint_quantity},请填写原因。", ("reason",))
+    same = next((x for x in open_requests if x.quantity == quantity), None)
+    if same is not None:
+        raise NotAllowed(
+            f"本单已有相同的退货申请:{same.label}({RETURN_STATE_LABELS[same.state]},{same.quantity} 个),请勿重复提交。"
+        )
+
+
+def open_note(open_requests: tuple[ReturnRequest, ...]) -> str | None:
+    """本单已有退货申请:RMA-…(状态), for the requester and the approvers; None when there are none."""
+    if not open_requests:
+        return None
+    listed = "、".join(f"{x.label}({RETURN_STATE_LABELS[x.state]},{x.quantity} 个)" for x in open_requests)
+    return f"本单已有退货申请:{listed}"
 
 
 def _require(r: ReturnRequest, state: ReturnState) -> None:

@@ -21,6 +21,16 @@ def _qa_people(org: Org) -> tuple[Recipient, ...]:
     return tuple(Recipient.user(p.id) for p in org.with_role(Role.QA))
 
 
+def _verifiers(form: Complaint, qa_owner: tuple[Recipient, ...], org: Org) -> tuple[Recipient, ...]:
+    """The QA owner verifies, or all QA; never whoever submitted the response (QA responding for a department):
+    then the other QA people and QA managers do."""
+    responder = Recipient.user(form.response.by) if form.response else None
+    if responder is None or responder not in (qa_owner or _qa_people(org)):
+        return qa_owner or _qa_people(org)
+    others = tuple(Recipient.user(p.id) for p in org.people if p.has_any(Role.QA, Role.QA_MANAGER))
+    return tuple(r for r in others if r != responder)
+
+
 def department_people(form: Complaint, org: Org) -> tuple[Recipient, ...]:
     """The head of the assigned department, or all its members when it has no head."""
     dept = org.department(form.department or "")
@@ -58,12 +68,13 @@ def may_act(person_id: str, org: Org) -> MayAct:
     """Where ``route`` can name ``person_id`` as an actor, by state (kept beside ``route``, which it mirrors)."""
     person = org.person(person_id)
     is_qa = person is not None and person.has_any(Role.QA)
+    verifies = person is not None and person.has_any(Role.QA, Role.QA_MANAGER)  # see _verifiers
     departments = {d for d in org.departments if d.head == person_id}
     if person is not None and person.department:
         departments |= {d for d in org.departments if d.id == person.department}
     return MayAct(
         person=person_id,
-        any_state=frozenset({State.SUBMITTED, State.RESPONDED} if is_qa else ()),
+        any_state=frozenset({State.SUBMITTED} if is_qa else ()) | frozenset({State.RESPONDED} if verifies else ()),
         own_state=frozenset({State.DRAFT, State.VERIFIED, State.REPORTED, State.INVALID}),
         qa_owner_state=frozenset({State.RESPONDED}),
         departments=frozenset(k for d in departments for k in (d.id, d.name)),
@@ -81,7 +92,7 @@ def route(form: Complaint, org: Org) -> Routing:
     elif form.state is State.ASSIGNED:
         actors = department_people(form, org)
     elif form.state is State.RESPONDED:
-        actors = qa_owner or _qa_people(org)
+        actors = _verifiers(form, qa_owner, org)
     elif form.state in (State.DRAFT, State.VERIFIED, State.REPORTED, State.INVALID):
         actors = (owner,)
     else:

@@ -13,6 +13,7 @@ from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
 from core.campaign import CampaignSettings
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
+from core.duties import Duties
 from core.errors import MissingFields, NotAllowed, NotFound, UnknownUser
 from core.nag import Reminders
 from core.org import Org, Person, Role
@@ -35,6 +36,7 @@ class Policy:
     batch_return: int = 100  # a return of this many pieces or more is a batch return: it needs an analysis report
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # satisfaction surveys (PROCEDURE §5)
     confidential_roles: frozenset[Role] = frozenset()  # may also see customers' contacts and credit (§6)
+    duties: Duties = field(default_factory=Duties)  # segregation of duties ([duties] in kesu.toml)
 
 
 def person(org: Org, user_id: str) -> Person:
@@ -141,7 +143,7 @@ def act(
             archive.ensure_customer(uow, name=after.details.customer, owner=actor.id, now=now)
     else:
         chosen = _problem(values, org) if action is c.Action.VALID else None
-        after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now)
+        after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now, duties=policy.duties)
         if chosen is not None:
             after = replace(after, problem=chosen.id)
     if action in (c.Action.CONFIRM, c.Action.VALID):

@@ -24,7 +24,7 @@ from core.complaint import SEVERITY_LABELS, STATE_LABELS, Severity, State
 from core.org import Org
 from core.problems import DEFAULT_PROBLEMS, ProblemType, label
 from core.report import ClockRow, Count, MonthlySummary, RegisterRow
-from core.returns import ANOMALIES
+from core.returns import ANOMALIES, RMA_ISSUED
 from storage.tables import ComplaintClockRow, ComplaintRow, RecordRow
 
 REPEAT_WINDOW_DAYS = 90  # the same customer, product and problem again within this many days is a repeat
@@ -229,7 +229,8 @@ def _whole(value: Any) -> int | None:
 
 
 def _returns(conn: sa.Connection, m: Month) -> tuple[int, int, int]:
-    """Return requests created this month and last month, and the quantity of this month's."""
+    """Approved returns (an RMA issued) requested this month and last month, and the quantity of this month's:
+    requests still under review, rejected or withdrawn are not returns."""
     this = record.c.created_at >= m.start
     dialect = conn.dialect.name
     n, p, q = conn.execute(
@@ -237,7 +238,11 @@ def _returns(conn: sa.Connection, m: Month) -> tuple[int, int, int]:
             _count_if(this),
             _count_if(record.c.created_at < m.start),
             _sum(sa.case((this, _quantity(record, dialect)), else_=None), dialect),
-        ).where(record.c.kind == "return", _in(record.c.created_at, m.previous, m.end))
+        ).where(
+            record.c.kind == "return",
+            record.c.state.in_(sorted(RMA_ISSUED)),
+            _in(record.c.created_at, m.previous, m.end),
+        )
     ).one()
     return int(n), int(p), _whole(q) or 0
 

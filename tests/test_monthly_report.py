@@ -50,7 +50,7 @@ def scenario(db_url: str) -> None:
     bot.click("qa1", "f1v4", "effective", now="2026-10-11T16:00")
     bot.click("sales1", "f1v5", "reported", now="2026-10-12T09:00")
     bot.click("sales1", "f1v6", "accepted", now="2026-10-12T10:00", note="客户确认")
-    _return(bot, "申请退货 KS-202610-0001 5个", now="2026-10-12T11:00")  # never decided: October's return
+    _return(bot, "申请退货 KS-202610-0001 5个", now="2026-10-12T11:00")  # never decided: not a return
 
     # F2: customer caused; sales never explains, so it stays open (first response overdue since 10-23).
     bot.say("sales2", "顺达电器投诉FX-90风扇叶片有裂纹,15台", now="2026-10-20T09:00")
@@ -129,7 +129,7 @@ def test_the_month_in_figures(db_url: str) -> None:
     # Open at the end of November: F2 (first response overdue since October), F4 (its clocks met, late), F5.
     assert s.overdue_open == 2
     assert s.ageing == (Count("≤7天", "≤7天", 1), Count("8–30天", "8–30天", 1), Count(">30天", ">30天", 1))
-    assert (s.returns, s.previous_returns, s.returned_quantity) == (1, 1, 20)
+    assert (s.returns, s.previous_returns, s.returned_quantity) == (1, 0, 20)  # October's was never approved
     assert {c.key: c.count for c in s.rma_anomalies} == {"A": 0, "B": 0, "C": 0, "D": 1, "E": 0, "F": 0, "G": 1}
     assert s.rma_anomalies[3].label == "(D) 包装不良"
 
@@ -193,7 +193,7 @@ def test_the_month_in_figures(db_url: str) -> None:
     assert (october.complaints, october.previous_complaints, october.previous_month) == (2, 0, "2026-09")
     assert (october.handled_in_time, october.handling_due) == (2, 2)  # F1 effective in time; F2 judged at once
     assert (october.first_response_in_time, october.first_response_due) == (1, 2)  # F2 never explained
-    assert (october.repeats, october.overdue_open, october.returns, october.returned_quantity) == (0, 1, 1, 5)
+    assert (october.repeats, october.overdue_open, october.returns, october.returned_quantity) == (0, 1, 0, 0)
     assert [r.number for r in october.register] == ["KS-202610-0001", "KS-202610-0002"]
     assert october.register[1].state == "非我方责任,待向客户说明" and october.register[1].problem == "功能"
 
@@ -232,7 +232,7 @@ def test_kesu_report_monthly_prints_and_writes_the_files(db_url: str, tmp_path: 
     assert "客诉：3 件（较上月 +1）" in result.stdout
     assert "处理及时率：50%（1/2）" in result.stdout
     assert "重复发生：1 件；8D 未结：1 件" in result.stdout
-    assert "退货：1 次（较上月 持平），共 20 件" in result.stdout
+    assert "退货：1 次（较上月 +1），共 20 件" in result.stdout  # October's request was never approved
     assert f"Excel 工作簿已写入:{xlsx}" in result.stdout and f"柏拉图已写入:{png}" in result.stdout
 
     wb = load_workbook(BytesIO(xlsx.read_bytes()))

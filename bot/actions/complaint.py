@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions.eightd import open_for_repeat
 from bot.cards.complaint import action_card, parse_card_id, step_notice
 from bot.context import ActionRouter, Context
-from bot.notify.approvals import send_cards
+from bot.notify.returns import announce
 from core import archive, return_flow, services
 from core import complaint as c
 from core.errors import MissingFields, NotAllowed
@@ -20,7 +20,7 @@ def on_complaint_card(ctx: Context) -> None:
     """Apply the tapped step; everything the tap changes and says is written in this transaction."""
     click, form_id, version = ctx.tapped(parse_card_id)
     if click.action == "request_return":
-        _request_return(ctx, form_id, click.values.get("quantity", ""))
+        _request_return(ctx, form_id, click.values.get("quantity", ""), click.values.get("reason"))
         return
     try:
         action = c.Action(click.action)
@@ -71,7 +71,7 @@ def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:
         ctx.send(tapper, text=f"已完成。{notice}")
 
 
-def _request_return(ctx: Context, form_id: int, quantity: str) -> None:
+def _request_return(ctx: Context, form_id: int, quantity: str, reason: str | None) -> None:
     """申请退货 from a complaint card: a return request linked to the form, sent for approval."""
     form = services.load(ctx.uow, form_id)
     if not form.number:
@@ -82,7 +82,7 @@ def _request_return(ctx: Context, form_id: int, quantity: str) -> None:
             qty = int(quantity.strip())
         except ValueError:
             raise MissingFields("退货数量要填正整数。", ("quantity",)) from None
-    _, approval = return_flow.request(
+    ret, approval = return_flow.request(
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
@@ -90,5 +90,6 @@ def _request_return(ctx: Context, form_id: int, quantity: str) -> None:
         now=ctx.now,
         complaint_no=form.number,
         quantity=qty,
+        reason=reason,
     )
-    send_cards(ctx, approval)
+    announce(ctx, ret, approval)

@@ -20,7 +20,12 @@ router = ActionRouter()
 def _describe(ctx: Context, approval: a.Approval) -> tuple[str, list[CardField]]:
     ret = return_flow.load(ctx.uow, return_flow.subject_id(approval))
     kind = "补退货通知" if approval.kind == "replacement" else "退货申请"
-    return f"{kind} {ret.rma_no or f'#{ret.id}'}", cards.fields(ret, ctx.org, ctx.policy.tz)
+    fields = cards.fields(ret, ctx.org, ctx.policy.tz)
+    if approval.kind == "return" and approval.state is a.ApprovalState.PENDING:  # approvers see the others
+        others = r.open_note(return_flow.open_on(ctx.uow, ret.complaint_id, besides=ret.id))
+        if others:
+            fields.append(CardField("⚠️ 同单退货", others.removeprefix("本单已有退货申请:")))
+    return f"{kind} {ret.rma_no or f'#{ret.id}'}", fields
 
 
 def _people(ctx: Context, role: Role) -> list[Recipient]:

@@ -12,6 +12,7 @@ from core import complaint as c
 from core import problems
 from core.audit import AuditEntry
 from core.clocks import CLOCK_LABELS
+from core.duties import BY_QA
 from core.org import Org
 
 CARD_ID = re.compile(r"^f(\d+)v(\d+)$")
@@ -66,6 +67,8 @@ def _fields(form: c.Complaint, org: Org, tz: tzinfo) -> list[CardField]:
         ]
         if r.preventive:
             out.append(CardField("预防措施", r.preventive))
+        if r.by_qa:
+            out.append(CardField("对策提交人", f"{org.name_of(r.by)}({BY_QA})"))
     if form.qa_comment:
         out.append(CardField("品质意见", form.qa_comment))
     if form.invalid_reason:
@@ -138,7 +141,10 @@ def status_card(form: c.Complaint, org: Org, tz: tzinfo, *, can_return: bool = F
         title=f"{form.label} 进度",
         fields=tuple(_fields(form, org, tz)),
         actions=(Button("request_return", "申请退货"),),
-        inputs=(Input("quantity", f"退货数量(默认 {form.details.quantity})"),),
+        inputs=(
+            Input("quantity", f"退货数量(默认 {form.details.quantity})"),
+            Input("reason", f"原因(退货数量超过 {form.details.quantity} 时必填)"),
+        ),
     )
 
 

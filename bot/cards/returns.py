@@ -38,6 +38,7 @@ def fields(ret: r.ReturnRequest, org: Org, tz: tzinfo) -> list[CardField]:
         ("客户", ret.customer),
         ("产品", ret.product),
         ("退货数量", str(ret.quantity)),
+        ("超量原因", ret.reason),  # more than the complaint's quantity: why
         ("订单号", ret.order_no),
         ("申请人", org.name_of(ret.requester)),
     ):

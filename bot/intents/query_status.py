@@ -26,7 +26,7 @@ def query_status(ctx: Context, understood: Understood) -> None:
         assert form.id is not None
         history = ctx.uow.audit.history(services.AUDIT_ENTITY, str(form.id))
         lines = history_lines(history, ctx.org, tz)
-        can_return = me.has_any(Role.SALES, Role.CS_MANAGER)
+        can_return = r.may_request(me, form.owner)
         card = status_card(form, ctx.org, tz, can_return=can_return)
         reply_privately(ctx, "处理记录:\n" + "\n".join(lines), card=card, what="进度")
     elif "rma_no" in slots:

@@ -3,12 +3,16 @@ that goods without an approved RMA are refused."""
 
 from __future__ import annotations
 
+import re
+
 from bot.context import Context, IntentRouter, Understood
-from bot.notify.approvals import send_cards
+from bot.notify.returns import announce
 from core import return_flow, services
 from core.org import Role
 
 router = IntentRouter()
+
+REASON = re.compile(r"(?:原因|理由)\s*[::是为]?\s*(.+)$", re.S)  # 原因:客户整批退回 (needed past the form's quantity)
 
 NO_RMA = "没有已批准 RMA 号的退货一律拒收(退货须先经客服经理审核、副总批准)。请联系业务员申请退货。"
 
@@ -22,7 +26,8 @@ def request_return(ctx: Context, understood: Understood) -> None:
         return
     slots = understood.slots
     qty = slots.get("quantity")
-    _, approval = return_flow.request(
+    said = REASON.search(ctx.event.text or "")
+    ret, approval = return_flow.request(
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
@@ -33,5 +38,6 @@ def request_return(ctx: Context, understood: Understood) -> None:
         product=slots.get("product"),
         quantity=int(qty) if qty else None,
         order_no=slots.get("order_no"),
+        reason=said.group(1) if said else None,
     )
-    send_cards(ctx, approval)
+    announce(ctx, ret, approval)

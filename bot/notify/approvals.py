@@ -41,7 +41,14 @@ def send_cards(ctx: Context, approval: a.Approval) -> None:
         ctx.send(Recipient.user(pid), card=approval_card(approval, subject, ctx.org, ctx.policy.tz, title=title))
     step = approval.current
     assert step is not None
-    names = "、".join(ctx.org.name_of(p) for p in people_waiting(approval, ctx)) or "(无人可审批,请联系管理员)"
+    names = "、".join(ctx.org.name_of(p) for p in people_waiting(approval, ctx))
+    if a.requester_only(approval, ctx.org):  # segregation of duties: say who decides instead of the requester
+        names = (
+            f"{names}(申请人不能审批自己的申请,由上级审批)"
+            if names
+            else "(申请人不能审批自己的申请,且无上级可审批,请联系管理员)"
+        )
+    names = names or "(无人可审批,请联系管理员)"
     ctx.send(
         Recipient.user(approval.requester),
         text=f"{title}:等待「{step.name}」— {names}",
