@@ -21,7 +21,7 @@ from bot.dispatch.outbound import OutboxDispatcher
 from bot.main import app
 from bot.scheduler.tick import JOBS, Scheduler
 from bot.wiring import Kesu, Worker, build
-from core.returns import ReturnRequest
+from core.returns import ReturnRequest, ReturnState
 from storage.db import make_engine
 from storage.uow import SqlUnitOfWork, session_factory
 from tests.e2e.chat import LocalChat, Message, to
@@ -40,8 +40,8 @@ def _november(bot: LocalChat) -> None:
 
 
 def _store_quantity(db_url: str, quantity: int) -> None:
-    """Old data (or another path) with ``quantity`` on the form and on two return requests, written straight through
-    the repositories: nothing at the edge checks it."""
+    """Old data (or another path) with ``quantity`` on the form and on two approved return requests, written straight
+    through the repositories: nothing at the edge checks it."""
     engine = make_engine(db_url)
     try:
         with SqlUnitOfWork(session_factory(engine)) as uow:
@@ -50,7 +50,16 @@ def _store_quantity(db_url: str, quantity: int) -> None:
             changed = replace(form, details=replace(form.details, quantity=quantity), version=form.version + 1)
             uow.complaints.save(changed, expected_version=form.version)
             for q in (quantity, 20):
-                ret = ReturnRequest(None, "sales1", at("2026-11-24T10:00"), q, customer="明辉电子", complaint_id=1)
+                ret = ReturnRequest(
+                    None,
+                    "sales1",
+                    at("2026-11-24T10:00"),
+                    q,
+                    customer="明辉电子",
+                    complaint_id=1,
+                    state=ReturnState.AWAITING_GOODS,
+                    rma_no=f"RMA-202611-{q % 10000:04d}",
+                )
                 uow.returns.add(ret)
             uow.commit()
     finally:
