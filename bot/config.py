@@ -20,6 +20,7 @@ from bot.calendar import ChinaCalendar, uncovered_years
 from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, ApproverKind, Step
 from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
+from core.limits import DEFAULT_LIMITS, LONG_TEXT, MAX_QUANTITY, QUANTITY_CEILING, SHORT_TEXT, Limits
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 from core.problems import DEFAULT_PROBLEMS, ProblemType
@@ -93,6 +94,7 @@ class KesuConfig:
     reminders: Reminders = field(default_factory=Reminders)
     confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # [campaigns]
+    limits: Limits = DEFAULT_LIMITS  # [limits]
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar plus this config's holidays and make-up workdays."""
@@ -307,6 +309,12 @@ class _CampaignsSection(_Entry):
     days_open: Annotated[int, Field(strict=True, ge=1, le=90)] = 14
 
 
+class _LimitsSection(_Entry):
+    max_quantity: Annotated[int, Field(strict=True, ge=1, le=QUANTITY_CEILING)] = MAX_QUANTITY
+    short_text: Annotated[int, Field(strict=True, ge=10, le=1_000)] = SHORT_TEXT
+    long_text: Annotated[int, Field(strict=True, ge=100, le=10_000)] = LONG_TEXT
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -319,6 +327,7 @@ class _ConfigFile(_Entry):
     customers: list[_CustomerEntry] = Field(default_factory=list)
     customer_archive: _ArchiveSection = Field(default_factory=_ArchiveSection)
     campaigns: _CampaignsSection = Field(default_factory=_CampaignsSection)
+    limits: _LimitsSection = Field(default_factory=_LimitsSection)
     products: list[_ProductEntry] = Field(default_factory=list)
     problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
@@ -345,6 +354,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("customers",): _CustomerEntry,
     ("customer_archive",): _ArchiveSection,
     ("campaigns",): _CampaignsSection,
+    ("limits",): _LimitsSection,
     ("products",): _ProductEntry,
     ("problem_types",): _ProblemTypeEntry,
 }
@@ -665,6 +675,9 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
             months=tuple(raw.campaigns.months),
             day=raw.campaigns.day,
             days_open=raw.campaigns.days_open,
+        ),
+        limits=Limits(
+            max_quantity=raw.limits.max_quantity, short_text=raw.limits.short_text, long_text=raw.limits.long_text
         ),
     )
 

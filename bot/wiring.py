@@ -191,6 +191,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         reminders=config.reminders,
         confidential_roles=config.confidential_roles,
         campaigns=config.campaigns,
+        limits=config.limits,
     )
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())

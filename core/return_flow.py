@@ -73,6 +73,7 @@ def request(
         order_no=order_no,
         complaint_id=complaint_id,
         complaint_no=complaint_no,
+        limits=policy.limits,
     )
     stored = _store(uow, None, draft, "request", actor.id, now)
     approval = open_approval(
@@ -144,9 +145,9 @@ def act(
     started: a.Approval | None = None
     if action is r.ReturnAction.RECEIVE:
         due = due_at(now, policy.clocks[ClockName.RETURN_PROCESSING], calendar=policy.calendar, tz=policy.tz)
-        after = r.receive(before, actor=actor, values=values, now=now, processing_due=due)
+        after = r.receive(before, actor=actor, values=values, now=now, processing_due=due, limits=policy.limits)
     elif action is r.ReturnAction.PROCESS:
-        after = r.process(before, actor=actor, values=values, now=now)
+        after = r.process(before, actor=actor, values=values, now=now, limits=policy.limits)
         if after.state is r.ReturnState.REPLACEMENT_REVIEW:
             started = open_approval(
                 uow,
