@@ -503,7 +503,7 @@ def customers_import(
         except FileProblem as e:
             typer.echo(f"导入失败,没有导入任何客户:{e}", err=True)
             raise typer.Exit(1) from None
-        records, report = archive.check_rows(rows, org=kesu.config.org, now=at)
+        records, report = archive.check_rows(rows, org=kesu.config.org, now=at, limits=kesu.config.limits)
         if report:
             typer.echo(f"导入失败,没有导入任何客户。{len(report)} 行有问题,请修改后重新导入:")
             for line in report:

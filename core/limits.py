@@ -18,6 +18,23 @@ SHORT_TEXT = 100  # names and numbers: customer, product, order no., contact, de
 LONG_TEXT = 1_000  # descriptions: defect, notes, measures, comments, reasons ...
 MAX_ID = 2**63 - 1  # a record id, version or step number read from a card id: what a database integer holds
 
+# NUL and the other C0/C1 control characters but tab and newline (PostgreSQL's text and jsonb refuse NUL; none is
+# anything a person meant to type), and lone surrogates (they cannot be encoded as UTF-8).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """``text`` safe to store and send on every database and platform: control characters (but tab and newline)
+    dropped, lone surrogates replaced by U+FFFD."""
+    return SURROGATE.sub("\ufffd", CONTROL.sub("", text))
+
+
+def unprintable(text: str) -> bool:
+    """Whether ``text`` holds a control character (but tab and newline) or a lone surrogate."""
+    return bool(CONTROL.search(text) or SURROGATE.search(text))
+
+
 # Inputs that are a name, a number or a choice (a short line); every other text is a description.
 SHORT_FIELDS = frozenset(
     {

@@ -12,15 +12,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json
 from bot.wiring import Kesu
+from core.limits import clean
 from core.messages import Delivery
 from core.org import Org, Role
 
@@ -44,21 +45,25 @@ STEPS: dict[str, str] = {"1h": "+1 小时", "1d": "+1 天", "3d": "+3 天", "mon
 MAX_TICKS_PER_STEP = 48  # a long jump ticks at most this many times on the way, so reminders come in order
 
 
+# What the page typed, cleaned as every event is (a lone surrogate echoed back would make the answer a 500).
+Text = Annotated[str, AfterValidator(clean)]
+
+
 class SayBody(BaseModel):
     """A message typed on the page."""
 
-    user: str = Field(max_length=64)
-    text: str = Field(min_length=1, max_length=2000)
-    chat: str | None = Field(default=None, max_length=64)
+    user: Text = Field(max_length=64)
+    text: Text = Field(min_length=1, max_length=2000)
+    chat: Text | None = Field(default=None, max_length=64)
 
 
 class ClickBody(BaseModel):
     """A tap on a card button, with what the card's inputs hold."""
 
-    user: str = Field(max_length=64)
-    card_id: str = Field(max_length=100)
-    action: str = Field(max_length=64)
-    values: dict[str, str] = Field(default_factory=dict, max_length=50)
+    user: Text = Field(max_length=64)
+    card_id: Text = Field(max_length=100)
+    action: Text = Field(max_length=64)
+    values: dict[Text, Text] = Field(default_factory=dict, max_length=50)
 
 
 class ClockBody(BaseModel):
