@@ -22,6 +22,7 @@ MAX_ID = 2**63 - 1  # a record id, version or step number read from a card id: w
 # anything a person meant to type), and lone surrogates (they cannot be encoded as UTF-8).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take "١٢" or "1_000"
 
 
 def clean(text: str) -> str:
@@ -107,7 +108,7 @@ class Limits:
         name = label or FIELD_LABELS.get(field, field)
         if isinstance(raw, str):
             text = raw.strip()
-            if not (text.isascii() and text.isdigit()):
+            if not INTEGER.fullmatch(text):
                 shown = text if len(text) <= 20 else text[:20] + "…"
                 kind = "整数" if allow_zero else "正整数"
                 raise MissingFields(f"{name}要填{kind},收到的是「{shown}」。", (field,))

@@ -62,7 +62,7 @@ def request(
         complaint_id = form.id
         customer = customer or form.details.customer
         product = product or form.details.product
-        quantity = quantity or form.details.quantity
+        quantity = form.details.quantity if quantity is None else quantity  # 0 is refused, not replaced
         order_no = order_no or form.details.order_no
     draft = r.new_return(
         requester=actor,

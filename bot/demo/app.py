@@ -15,8 +15,9 @@ from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
-from pydantic import AfterValidator, BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, BeforeValidator, Field
 
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json
@@ -45,8 +46,12 @@ STEPS: dict[str, str] = {"1h": "+1 小时", "1d": "+1 天", "3d": "+3 天", "mon
 MAX_TICKS_PER_STEP = 48  # a long jump ticks at most this many times on the way, so reminders come in order
 
 
-# What the page typed, cleaned as every event is (a lone surrogate echoed back would make the answer a 500).
-Text = Annotated[str, AfterValidator(clean)]
+def _cleaned(value: object) -> object:
+    return clean(value) if isinstance(value, str) else value
+
+
+# What the page typed, cleaned as every event is, before pydantic reads it (it refuses a lone surrogate).
+Text = Annotated[str, BeforeValidator(_cleaned)]
 
 
 class SayBody(BaseModel):
@@ -69,7 +74,7 @@ class ClickBody(BaseModel):
 class ClockBody(BaseModel):
     """Move the clock forward by one of ``STEPS``."""
 
-    step: str
+    step: Text
 
 
 @dataclass
@@ -161,6 +166,16 @@ def create_demo_app(kesu: Kesu, *, start: datetime) -> FastAPI:
     org = kesu.config.org
     app = FastAPI(title="Kesu 客诉助手 演示", docs_url=None, redoc_url=None)
     app.state.demo = demo
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        """422 with where and what, never the input echoed back (a lone surrogate in it cannot be encoded)."""
+        errors = [
+            {"loc": [clean(str(part)) for part in err.get("loc", ())], "msg": clean(str(err.get("msg", "")))}
+            for err in e.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
     page = _page()
 
     def person(user: str) -> None:
