@@ -224,6 +224,7 @@ def _import(db_url: str, path: Path) -> tuple[int, str]:
         (f"名称,负责业务员,地址\n明辉电子,sales1,{'路' * 1001}\n".encode(), "第 2 行:“地址”最多 1000 字"),
         (f"名称,负责业务员\n{'明' * 101},sales1\n".encode(), "第 2 行:“名称”最多 100 字"),
     ],
+    ids=["nul", "undecodable", "long-address", "long-name"],
 )
 def test_a_customer_file_with_nul_undecodable_or_over_long_cells_is_refused_by_line(
     db_url: str, tmp_path: Path, content: bytes, problem: str
@@ -233,3 +234,14 @@ def test_a_customer_file_with_nul_undecodable_or_over_long_cells_is_refused_by_l
     code, output = _import(db_url, path)
     assert code == 1 and problem in output, output
     assert _rows(db_url, "SELECT id FROM customer") == []
+
+
+def test_the_configured_maximum_quantity_is_the_one_applied(db_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "kesu.toml"
+    example = Path(__file__).resolve().parents[2] / "kesu.example.toml"
+    config.write_text(example.read_text(encoding="utf-8") + "\n[limits]\nmax_quantity = 100\n", encoding="utf-8")
+    env = {"KESU_DATABASE_URL": db_url, "KESU_CONFIG": str(config)}
+    said = CliRunner().invoke(
+        app, ["say", "--as", "sales1", "--now", "2026-11-23T09:00", "明辉电子投诉X200外壳划伤,150个"], env=env
+    )
+    assert said.exit_code == 0 and "数量最多 100,收到的是 150。" in said.output, said.output
