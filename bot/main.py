@@ -210,7 +210,14 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
             continue
         at = kesu.now()
         last_card = last_cards.get(user)
-        if line.isdigit() and last_card and 1 <= int(line) <= len(last_card["actions"]):
+        # ASCII and short: "²".isdigit() is True but int("²") raises, and int() refuses 5000 digits
+        if (
+            line.isascii()
+            and line.isdigit()
+            and len(line) <= 3
+            and last_card
+            and 1 <= int(line) <= len(last_card["actions"])
+        ):
             action = last_card["actions"][int(line) - 1]
             values = {}
             for field in inputs_for(action["id"], last_card["inputs"]):

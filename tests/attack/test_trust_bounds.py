@@ -245,3 +245,11 @@ def test_the_configured_maximum_quantity_is_the_one_applied(db_url: str, tmp_pat
         app, ["say", "--as", "sales1", "--now", "2026-11-23T09:00", "明辉电子投诉X200外壳划伤,150个"], env=env
     )
     assert said.exit_code == 0 and "数量最多 100,收到的是 150。" in said.output, said.output
+
+
+def test_kesu_chat_takes_a_superscript_or_a_huge_number_as_text_not_a_crash(tmp_path: Path) -> None:
+    env = {"KESU_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}", "KESU_CONFIG": ""}
+    typed = "明辉电子投诉X200外壳划伤,急\n²\n" + "9" * 5000 + "\n/q\n"
+    result = CliRunner().invoke(app, ["chat", "--as", "sales1"], env=env, input=typed)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
