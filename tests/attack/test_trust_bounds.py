@@ -25,6 +25,7 @@ from storage.db import make_engine
 from tests.attack.conftest import changed, snapshot
 from tests.e2e.chat import LocalChat, card_of, only
 from tests.feishu.conftest import FeishuBot, to
+from tests.wecom.conftest import WeCom
 
 BAD_QUANTITIES = {
     "9223372036854775807": "数量最多 1000000,收到的是 9223372036854775807。",
@@ -178,6 +179,18 @@ def test_a_feishu_form_value_with_nul_is_stored_cleaned(feishu: FeishuBot) -> No
     card_id = card.split('"card": "', 1)[1].split('"', 1)[0]
     answer = feishu.tap("ou_sales1", card_id, "confirm", message_id="om_nul", quantity="3\u0000", contact="李\ud800")
     assert answer["toast"]["type"] == "success", answer
+
+
+def test_a_wecom_message_with_c1_control_characters_is_stored_cleaned_and_answered(wecom: WeCom) -> None:
+    # XML 1.0 forbids NUL and lone surrogates but lets C1 controls through; they are dropped like the rest.
+    resp = wecom.text("sales1", "顺达\x85电器投诉FX-90风扇异响\x9f,50个")
+    assert resp.status_code == 200, resp.text
+    wecom.settle()
+    with wecom.kesu.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, payload FROM inbox ORDER BY id DESC")).first()
+    assert row is not None
+    payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+    assert (row.status, payload["text"]) == ("done", "顺达电器投诉FX-90风扇异响,50个")
 
 
 # --- the demo and the customer file ----------------------------------------------------------------------
