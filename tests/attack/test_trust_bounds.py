@@ -268,3 +268,10 @@ def test_kesu_chat_takes_a_superscript_or_a_huge_number_as_text_not_a_crash(tmp_
     result = CliRunner().invoke(app, ["chat", "--as", "sales1"], env=env, input=typed)
     assert result.exit_code == 0, result.output
     assert result.exception is None
+
+
+def test_an_over_long_visit_question_is_refused_and_no_visit_is_recorded(db_url: str) -> None:
+    text = "拜访明辉电子,客户提出:1." + "交期太长" * 300 + " 2.包装要改进"
+    out = LocalChat(db_url).say("sales1", text, now="2026-11-23T09:00")
+    assert only(out, user="sales1")["text"] == "客户问题最多 1000 字。"
+    assert _rows(db_url, "SELECT id FROM record WHERE kind = 'visit'") == []
