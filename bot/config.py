@@ -21,6 +21,7 @@ from core.approval import DEFAULT_CHAINS, DEFAULT_STEP_CLOCK, Approver, Approver
 from core.campaign import DEFAULT_ITEMS, CampaignSettings
 from core.clocks import DEFAULT_CLOCKS, ClockName, ClockPolicy, ClockUnit
 from core.duties import Duties
+from core.limits import DEFAULT_LIMITS, LONG_TEXT, MAX_QUANTITY, QUANTITY_CEILING, SHORT_TEXT, Limits
 from core.nag import DEPT_HEAD, NagPolicy, Reminders
 from core.org import Chat, ChatPurpose, Customer, Department, Org, Person, Product, Role
 from core.problems import DEFAULT_PROBLEMS, ProblemType
@@ -96,6 +97,7 @@ class KesuConfig:
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # [campaigns]
     confirmed_years: frozenset[int] = frozenset()  # [calendar]: years whose holidays and make-up workdays are entered
     duties: Duties = field(default_factory=Duties)  # [duties]: segregation of duties
+    limits: Limits = DEFAULT_LIMITS  # [limits]
 
     def calendar(self) -> ChinaCalendar:
         """The business calendar: chinese-calendar (or the statutory holidays) plus this config's entries."""
@@ -326,6 +328,12 @@ class _DutiesSection(_Entry):
     qa_may_respond: Annotated[bool | tuple[str, ...], PlainValidator(_parse_qa_may_respond)] = False
 
 
+class _LimitsSection(_Entry):
+    max_quantity: Annotated[int, Field(strict=True, ge=1, le=QUANTITY_CEILING)] = MAX_QUANTITY
+    short_text: Annotated[int, Field(strict=True, ge=10, le=1_000)] = SHORT_TEXT
+    long_text: Annotated[int, Field(strict=True, ge=100, le=10_000)] = LONG_TEXT
+
+
 class _ConfigFile(_Entry):
     timezone: str = "Asia/Shanghai"
     departments: list[_DepartmentEntry] = Field(default_factory=list)
@@ -339,6 +347,7 @@ class _ConfigFile(_Entry):
     customer_archive: _ArchiveSection = Field(default_factory=_ArchiveSection)
     campaigns: _CampaignsSection = Field(default_factory=_CampaignsSection)
     duties: _DutiesSection = Field(default_factory=_DutiesSection)
+    limits: _LimitsSection = Field(default_factory=_LimitsSection)
     products: list[_ProductEntry] = Field(default_factory=list)
     problem_types: list[_ProblemTypeEntry] = Field(default_factory=list)
 
@@ -366,6 +375,7 @@ _TABLES: dict[tuple[str, ...], type[BaseModel]] = {
     ("customer_archive",): _ArchiveSection,
     ("campaigns",): _CampaignsSection,
     ("duties",): _DutiesSection,
+    ("limits",): _LimitsSection,
     ("products",): _ProductEntry,
     ("problem_types",): _ProblemTypeEntry,
 }
@@ -703,6 +713,9 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
             months=tuple(raw.campaigns.months),
             day=raw.campaigns.day,
             days_open=raw.campaigns.days_open,
+        ),
+        limits=Limits(
+            max_quantity=raw.limits.max_quantity, short_text=raw.limits.short_text, long_text=raw.limits.long_text
         ),
     )
 

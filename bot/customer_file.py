@@ -55,12 +55,15 @@ def read_rows(path: Path) -> Rows:
                 return _rows(book.worksheets[0].iter_rows(values_only=True))
             finally:
                 book.close()
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            return _rows(csv.reader(f))
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise FileProblem(f"第 {line} 行:不是 UTF-8 编码的文字,请把 {path.name} 另存为 UTF-8 的 CSV。") from None
+        return _rows(csv.reader(io.StringIO(text, newline="")))
     except FileProblem:
         raise
-    except UnicodeDecodeError:
-        raise FileProblem(f"{path} 不是 UTF-8 编码的 CSV。") from None
     except OSError as e:
         raise FileProblem(f"无法读取 {path}: {e.strerror}") from None
     except Exception as e:  # openpyxl raises many kinds on a damaged or foreign file

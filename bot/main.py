@@ -277,7 +277,14 @@ def _interactive(kesu: Kesu, user: str, *, intro: str | None = None) -> None:
             continue
         at = kesu.now()
         last_card = last_cards.get(user)
-        if line.isdigit() and last_card and 1 <= int(line) <= len(last_card["actions"]):
+        # ASCII and short: "²".isdigit() is True but int("²") raises, and int() refuses 5000 digits
+        if (
+            line.isascii()
+            and line.isdigit()
+            and len(line) <= 3
+            and last_card
+            and 1 <= int(line) <= len(last_card["actions"])
+        ):
             action = last_card["actions"][int(line) - 1]
             values = {}
             for field in inputs_for(action["id"], last_card["inputs"]):
@@ -581,7 +588,7 @@ def customers_import(
         except FileProblem as e:
             typer.echo(f"导入失败,没有导入任何客户:{e}", err=True)
             raise typer.Exit(1) from None
-        records, report = archive.check_rows(rows, org=kesu.config.org, now=at)
+        records, report = archive.check_rows(rows, org=kesu.config.org, now=at, limits=kesu.config.limits)
         if report:
             typer.echo(f"导入失败,没有导入任何客户。{len(report)} 行有问题,请修改后重新导入:")
             for line in report:

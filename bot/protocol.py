@@ -8,18 +8,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from core.limits import clean
 from core.messages import Delivery
 from core.org import Org
 from core.ports import UnitOfWork
 
 
+def _clean_or_none(text: str | None) -> str | None:
+    return None if text is None else clean(text)
+
+
 @dataclass(frozen=True)
 class Click:
-    """A tap on a card button, with whatever the person typed into the card's inputs."""
+    """A tap on a card button, with whatever the person typed into the card's inputs (cleaned, see ``clean``)."""
 
     card_id: str
     action: str
     values: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "card_id", clean(self.card_id))
+        object.__setattr__(self, "action", clean(self.action))
+        object.__setattr__(self, "values", {clean(k): clean(v) for k, v in self.values.items()})
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,8 @@ class InboundEvent:
     """One thing a person did on a platform: typed text, sent a photo, or tapped a card.
 
     ``user`` is the person id in config (adapters translate platform ids); ``event_key`` is the
-    platform's own id for the delivery, so a redelivery is recognised as a duplicate.
+    platform's own id for the delivery, so a redelivery is recognised as a duplicate. Every text is cleaned
+    here (``clean``), the one place every platform's event passes: adapters only translate.
     """
 
     platform: str
@@ -38,6 +49,12 @@ class InboundEvent:
     text: str | None = None
     image: str | None = None
     click: Click | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("event_key", "user"):
+            object.__setattr__(self, name, clean(getattr(self, name)))
+        for name in ("chat", "text", "image"):
+            object.__setattr__(self, name, _clean_or_none(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for the inbox."""

@@ -192,6 +192,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         confidential_roles=config.confidential_roles,
         campaigns=config.campaigns,
         duties=config.duties,
+        limits=config.limits,
     )
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())

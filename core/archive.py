@@ -21,6 +21,7 @@ from core.customers import (
     reassigned,
 )
 from core.errors import NotAllowed, NotFound
+from core.limits import DEFAULT_LIMITS, Limits, unprintable
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
 
@@ -84,8 +85,24 @@ def _row_to_record(values: Mapping[str, str], now: datetime) -> tuple[CustomerRe
     return record, []
 
 
+LONG_COLUMNS = frozenset({"address", "credit_note"})  # descriptions; every other column is a short line
+
+
+def _cell_problems(values: Mapping[str, str], limits: Limits) -> list[str]:
+    """Cells with control characters (a NUL byte) or longer than their limit."""
+    problems: list[str] = []
+    for key, zh, _ in COLUMNS:
+        value = values.get(key) or ""
+        limit = limits.long_text if key in LONG_COLUMNS else limits.short_text
+        if unprintable(value):
+            problems.append(f"“{zh}”含有控制字符(如 NUL),请删除后重新导入")
+        elif len(value) > limit:
+            problems.append(f"“{zh}”最多 {limit} 字")
+    return problems
+
+
 def check_rows(
-    rows: Sequence[tuple[int, Mapping[str, str]]], *, org: Org, now: datetime
+    rows: Sequence[tuple[int, Mapping[str, str]]], *, org: Org, now: datetime, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[CustomerRecord], list[str]]:
     """Validate every row of an import (row numbers as in the spreadsheet); records only when no row is bad,
     else the problems, one line per bad row: "第 N 行:…"."""
@@ -93,6 +110,10 @@ def check_rows(
     report: list[str] = []
     first: dict[str, int] = {}
     for number, values in rows:
+        cells = _cell_problems(values, limits)
+        if cells:
+            report.append(f"第 {number} 行:" + ";".join(cells))
+            continue
         record, problems = _row_to_record(values, now)
         owner = (values.get("owner") or "").strip()
         if not owner:

@@ -10,6 +10,7 @@ from typing import Any
 from core.clocks import ClockName
 from core.duties import BY_QA, STRICT, Duties, check_verifier, department_name, responds_as_qa
 from core.errors import MissingFields, NotAllowed, StaleCard
+from core.limits import DEFAULT_LIMITS, Limits
 from core.org import Org, Person, Role
 
 
@@ -143,25 +144,20 @@ class Details:
         """Required fields still empty, in asking order."""
         return tuple(name for name in REQUIRED_DETAILS if getattr(self, name) in (None, ""))
 
-    def merged(self, values: dict[str, str]) -> Details:
-        """These details with ``values`` (as typed in card inputs) filled in; blank values are ignored."""
+    def merged(self, values: dict[str, str], limits: Limits = DEFAULT_LIMITS) -> Details:
+        """These details with ``values`` (as typed in card inputs) filled in; blank values are ignored;
+        a quantity or a text beyond ``limits`` is refused."""
         changes: dict[str, Any] = {}
         for name, raw in values.items():
             value = raw.strip()
             if name not in DETAIL_LABELS or not value:
                 continue
             if name == "quantity":
-                try:
-                    qty = int(value)
-                except ValueError:
-                    raise MissingFields(f"数量要填正整数,收到的是「{value}」。", ("quantity",)) from None
-                if qty <= 0:
-                    raise MissingFields("数量要大于 0。", ("quantity",))
-                changes[name] = qty
+                changes[name] = limits.quantity(value, label=DETAIL_LABELS[name])
             elif name == "severity":
-                changes[name] = parse_severity(value)
+                changes[name] = parse_severity(limits.text(value, field=name, label=DETAIL_LABELS[name]))
             else:
-                changes[name] = value
+                changes[name] = limits.text(value, field=name, label=DETAIL_LABELS[name])
         return replace(self, **changes)
 
 
@@ -477,11 +473,13 @@ QUESTIONS: dict[str, str] = {
 }
 
 
-def update_draft(form: Complaint, *, actor: Person, values: dict[str, str], now: datetime) -> Complaint:
+def update_draft(
+    form: Complaint, *, actor: Person, values: dict[str, str], now: datetime, limits: Limits = DEFAULT_LIMITS
+) -> Complaint:
     """The owner adds to a draft (an answer in chat); the next missing field becomes the question."""
     _require_state(form, State.DRAFT)
     require_owner(form, actor, "修改这张草稿")
-    details = form.details.merged(values)
+    details = form.details.merged(values, limits)
     missing = details.missing()
     note = "、".join(DETAIL_LABELS[k] for k in values if k in DETAIL_LABELS and values[k].strip()) or None
     return form._to(

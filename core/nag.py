@@ -26,6 +26,7 @@ from core.campaign import Campaign
 from core.clocks import CLOCK_LABELS, Calendar, ClockName
 from core.complaint import OPEN_STATES, Complaint
 from core.eightd import EightD, EightDState
+from core.limits import record_number
 from core.messages import RecipientKind
 from core.org import Org, Role
 from core.ports import NagPlan, Records, UnitOfWork
@@ -430,9 +431,10 @@ def running(uow: UnitOfWork, org: Org) -> list[Watch]:
 def find(uow: UnitOfWork, org: Org, key: str) -> Watch | None:
     """The running clock ``key`` names (``f12:normal``, ``a3:s1``, ``ra1:report``, …), if it still runs."""
     m = re.match(r"^([a-z]+)(\d+):", key)
-    if m is None:
+    number = record_number(m.group(2)) if m else None
+    if m is None or number is None:
         return None
-    kind, number = m.group(1), int(m.group(2))
+    kind = m.group(1)
     found: list[Watch] = []
     if kind == "f":
         form = uow.complaints.get(number)

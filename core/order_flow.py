@@ -86,6 +86,7 @@ def submit(
         requirements=(requirements or "").strip() or None,
         now=now,
         org=org,
+        limits=policy.limits,
     )  # checked before a number is allocated: a refused submit uses none
     month = f"{now.astimezone(policy.tz):%Y%m}"
     seq = uow.counters.next(f"OR-{month}")
@@ -155,7 +156,12 @@ def change(
     before = load(uow, order_id)
     _check_card(before, card_version, org, policy)
     changed = _store(
-        uow, before, o.change(before, actor=actor, values=values, now=now, org=org), "change", actor.id, now
+        uow,
+        before,
+        o.change(before, actor=actor, values=values, now=now, org=org, limits=policy.limits),
+        "change",
+        actor.id,
+        now,
     )
     if changed.state is not o.OrderState.REVIEW:
         return before, changed, None

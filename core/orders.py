@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import MissingFields, NotAllowed, StaleCard
+from core.limits import DEFAULT_LIMITS, Limits
 from core.org import Org, Person, Role
 
 
@@ -85,10 +86,16 @@ def new_order(
     requirements: str | None,
     now: datetime,
     org: Org,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Order:
-    """Sales submits an order for review; customer, product and quantity are needed."""
+    """Sales submits an order for review; customer, product and quantity (within ``limits``) are needed."""
     if not requester.has_any(Role.SALES, Role.CS_MANAGER):
         raise NotAllowed("只有业务员可以提交合同评审。")
+    if quantity is not None:
+        limits.quantity(quantity)
+    for name, text in (("customer", customer), ("product", product), ("requirements", requirements)):
+        if text:
+            limits.text(text, field=name)
     missing = [n for n, v in (("customer", customer), ("product", product), ("quantity", quantity)) if not v]
     if missing:
         labels = {"customer": "客户", "product": "产品", "quantity": "数量"}
@@ -156,7 +163,9 @@ def withdrawn(o: Order, *, now: datetime, actor: str) -> Order:
     )
 
 
-def change(o: Order, *, actor: Person, values: dict[str, str], now: datetime, org: Org) -> Order:
+def change(
+    o: Order, *, actor: Person, values: dict[str, str], now: datetime, org: Org, limits: Limits = DEFAULT_LIMITS
+) -> Order:
     """A change to a reviewed (or returned) order: new figures, and the review starts again."""
     if actor.id != o.requester:
         raise NotAllowed("只有提交人可以变更订单。")
@@ -164,17 +173,14 @@ def change(o: Order, *, actor: Person, values: dict[str, str], now: datetime, or
         raise StaleCard(f"{o.number} 正在评审中,撤回后再变更。")
     changes: dict[str, Any] = {}
     if values.get("quantity", "").strip():
-        try:
-            changes["quantity"] = int(values["quantity"])
-        except ValueError:
-            raise MissingFields("数量要填正整数。", ("quantity",)) from None
+        changes["quantity"] = limits.quantity(values["quantity"])
     if values.get("delivery", "").strip():
         try:
             changes["delivery"] = date.fromisoformat(values["delivery"].strip())
         except ValueError:
             raise MissingFields("交期请按 2026-12-20 的格式填写。", ("delivery",)) from None
     if values.get("requirements", "").strip():
-        changes["requirements"] = values["requirements"].strip()
+        changes["requirements"] = limits.text(values["requirements"].strip(), field="requirements")
     if not changes:
         raise MissingFields("请填写要变更的数量、交期或特殊要求。", ("quantity", "delivery", "requirements"))
     changed = replace(o, **changes)

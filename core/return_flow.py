@@ -65,7 +65,7 @@ def request(
         complaint_id, owner, complaint_quantity = form.id, form.owner, form.details.quantity
         customer = customer or form.details.customer
         product = product or form.details.product
-        quantity = quantity or form.details.quantity
+        quantity = form.details.quantity if quantity is None else quantity  # 0 is refused, not replaced
         order_no = order_no or form.details.order_no
     r.check_request(
         requester=actor,
@@ -86,6 +86,7 @@ def request(
         order_no=order_no,
         complaint_id=complaint_id,
         complaint_no=complaint_no,
+        limits=policy.limits,
     )
     stored = _store(uow, None, replace(draft, reason=reason), "request", actor.id, now, reason)
     approval = open_approval(
@@ -164,9 +165,9 @@ def act(
     started: a.Approval | None = None
     if action is r.ReturnAction.RECEIVE:
         due = due_at(now, policy.clocks[ClockName.RETURN_PROCESSING], calendar=policy.calendar, tz=policy.tz)
-        after = r.receive(before, actor=actor, values=values, now=now, processing_due=due)
+        after = r.receive(before, actor=actor, values=values, now=now, processing_due=due, limits=policy.limits)
     elif action is r.ReturnAction.PROCESS:
-        after = r.process(before, actor=actor, values=values, now=now)
+        after = r.process(before, actor=actor, values=values, now=now, limits=policy.limits)
         if after.state is r.ReturnState.REPLACEMENT_REVIEW:
             started = open_approval(
                 uow,

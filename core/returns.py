@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import MissingFields, NotAllowed, StaleCard
+from core.limits import DEFAULT_LIMITS, Limits
 from core.org import Person, Role
 
 
@@ -149,10 +150,17 @@ def new_return(
     order_no: str | None = None,
     complaint_id: int | None = None,
     complaint_no: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ReturnRequest:
-    """A return request by sales or customer service; it needs a quantity and what is returned."""
+    """A return request by sales or customer service; it needs a quantity (within ``limits``) and what is
+    returned."""
     if not requester.has_any(Role.SALES, Role.CS_MANAGER):
         raise NotAllowed("只有业务员或客服可以申请退货。")
+    if quantity is not None:
+        limits.quantity(quantity, label="退货数量")
+    for name, text in (("customer", customer), ("product", product), ("order_no", order_no)):
+        if text:
+            limits.text(text, field=name)
     missing = []
     if not quantity or quantity <= 0:
         missing.append("quantity")
@@ -252,25 +260,27 @@ def parse_anomalies(raw: str) -> tuple[str, ...]:
     return tuple(sorted(set(letters)))
 
 
-def _int(values: dict[str, str], name: str, label: str) -> int:
+def _int(values: dict[str, str], name: str, label: str, limits: Limits) -> int:
     raw = values.get(name, "").strip()
-    try:
-        value = int(raw)
-    except ValueError:
-        raise MissingFields(f"请填写{label}(整数)。", (name,)) from None
-    if value < 0:
-        raise MissingFields(f"{label}不能为负数。", (name,))
-    return value
+    if not raw:
+        raise MissingFields(f"请填写{label}(整数)。", (name,))
+    return limits.quantity(raw, field=name, label=label, allow_zero=True)
 
 
 def receive(
-    r: ReturnRequest, *, actor: Person, values: dict[str, str], now: datetime, processing_due: datetime
+    r: ReturnRequest,
+    *,
+    actor: Person,
+    values: dict[str, str],
+    now: datetime,
+    processing_due: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ReturnRequest:
     """The warehouse receives goods against an approved RMA: counts, anomaly checks, note."""
     if not actor.has_any(Role.WAREHOUSE):
         raise NotAllowed("只有仓库可以确认收货。")
     _require(r, ReturnState.AWAITING_GOODS)
-    qty = _int(values, "received_qty", "实收数量")
+    qty = _int(values, "received_qty", "实收数量", limits)
     anomalies = parse_anomalies(values.get("anomalies", ""))
     note = values.get("note", "").strip() or None
     if anomalies and not note:
@@ -289,12 +299,14 @@ def receive(
     )
 
 
-def process(r: ReturnRequest, *, actor: Person, values: dict[str, str], now: datetime) -> ReturnRequest:
+def process(
+    r: ReturnRequest, *, actor: Person, values: dict[str, str], now: datetime, limits: Limits = DEFAULT_LIMITS
+) -> ReturnRequest:
     """QA records the processing result: good and bad counts, the cause, and whether it is ours."""
     if not actor.has_any(Role.QA, Role.QA_MANAGER):
         raise NotAllowed("只有品质部可以提交处理结果。")
     _require(r, ReturnState.RECEIVED)
-    good, bad = _int(values, "good", "良品数"), _int(values, "bad", "不良数")
+    good, bad = _int(values, "good", "良品数", limits), _int(values, "bad", "不良数", limits)
     cause = values.get("cause", "").strip()
     if not cause:
         raise MissingFields("请填写原因分析。", ("cause",))

@@ -15,6 +15,7 @@ from core.campaign import CampaignSettings
 from core.clocks import Calendar, ClockName, ClockPolicy, due_at
 from core.duties import Duties
 from core.errors import MissingFields, NotAllowed, NotFound, UnknownUser
+from core.limits import DEFAULT_LIMITS, Limits
 from core.nag import Reminders
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
@@ -37,6 +38,7 @@ class Policy:
     campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # satisfaction surveys (PROCEDURE §5)
     confidential_roles: frozenset[Role] = frozenset()  # may also see customers' contacts and credit (§6)
     duties: Duties = field(default_factory=Duties)  # segregation of duties ([duties] in kesu.toml)
+    limits: Limits = DEFAULT_LIMITS  # the most a quantity may be and how long a typed text (kesu.toml [limits])
 
 
 def person(org: Org, user_id: str) -> Person:
@@ -131,7 +133,7 @@ def act(
     c.require_open_card(form, card_version, org, policy.tz)
     if action is c.Action.CONFIRM:
         c.require_owner(form, actor, "提交这张草稿")
-        filled = replace(form, details=form.details.merged(values))
+        filled = replace(form, details=form.details.merged(values, policy.limits))
         c.check_submit(filled, actor=actor)  # before a number is allocated: a refused submit uses none
         seq = uow.counters.next(f"KS-{now.astimezone(policy.tz):%Y%m}")
         clocks = start_clocks(filled, policy=policy)
@@ -195,12 +197,19 @@ def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
 
 
 def answer_draft(
-    uow: UnitOfWork, *, org: Org, user_id: str, form_id: int, values: dict[str, str], now: datetime
+    uow: UnitOfWork,
+    *,
+    org: Org,
+    user_id: str,
+    form_id: int,
+    values: dict[str, str],
+    now: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> c.Complaint:
     """The owner's answer to the draft's question (or any fields they add) is stored on the draft."""
     actor = person(org, user_id)
     form = load(uow, form_id)
-    return _store(uow, form, c.update_draft(form, actor=actor, values=values, now=now))
+    return _store(uow, form, c.update_draft(form, actor=actor, values=values, now=now, limits=limits))
 
 
 PHOTO_WINDOW = timedelta(minutes=10)

@@ -8,7 +8,7 @@ from bot.context import ActionRouter, Context
 from bot.notify.returns import announce
 from core import archive, return_flow, services
 from core import complaint as c
-from core.errors import MissingFields, NotAllowed
+from core.errors import NotAllowed
 from core.messages import Recipient
 from core.routing import route
 
@@ -78,10 +78,7 @@ def _request_return(ctx: Context, form_id: int, quantity: str, reason: str | Non
         raise NotAllowed("草稿不能申请退货,请先提交。")
     qty = form.details.quantity
     if quantity.strip():
-        try:
-            qty = int(quantity.strip())
-        except ValueError:
-            raise MissingFields("退货数量要填正整数。", ("quantity",)) from None
+        qty = ctx.policy.limits.quantity(quantity, label="退货数量")
     ret, approval = return_flow.request(
         ctx.uow,
         org=ctx.org,

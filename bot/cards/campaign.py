@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
 from core.campaign import LEVELS, Campaign
+from core.limits import record_numbers
 
 CARD_ID = re.compile(r"^sv(\d+)c(\d+)s(\d+)$")
 
@@ -18,8 +19,8 @@ def card_id(c: Campaign, index: int) -> str:
 
 def parse_card_id(value: str) -> tuple[int, int, int] | None:
     """(campaign id, survey index, version), or None."""
-    m = CARD_ID.match(value.strip())
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    ids = record_numbers(CARD_ID, value)
+    return (ids[0], ids[1], ids[2]) if ids else None
 
 
 def survey_card(c: Campaign, index: int, tz: ZoneInfo) -> Card:

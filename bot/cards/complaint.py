@@ -13,6 +13,7 @@ from core import problems
 from core.audit import AuditEntry
 from core.clocks import CLOCK_LABELS
 from core.duties import BY_QA
+from core.limits import record_numbers
 from core.org import Org
 
 CARD_ID = re.compile(r"^f(\d+)v(\d+)$")
@@ -25,8 +26,8 @@ def card_id(form: c.Complaint) -> str:
 
 def parse_card_id(value: str) -> tuple[int, int] | None:
     """(form id, version) from a card id, or None when it is not one of ours."""
-    m = CARD_ID.match(value.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    ids = record_numbers(CARD_ID, value)
+    return (ids[0], ids[1]) if ids else None
 
 
 def _when(at: datetime | None, tz: tzinfo) -> str:

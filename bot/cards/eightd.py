@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
 from core.eightd import DISCIPLINES, EightD, EightDState
+from core.limits import record_numbers
 from core.org import Org
 
 CARD_ID = re.compile(r"^e(\d+)s(\d+)$")
@@ -19,8 +20,8 @@ def card_id(e: EightD) -> str:
 
 def parse_card_id(value: str) -> tuple[int, int] | None:
     """(8D id, step) from a card id, or None."""
-    m = CARD_ID.match(value.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    ids = record_numbers(CARD_ID, value)
+    return (ids[0], ids[1]) if ids else None
 
 
 def card(e: EightD, org: Org, tz: ZoneInfo) -> Card:

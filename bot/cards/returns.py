@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 from bot.protocol import Button, Card, CardField, Input
 from core import returns as r
+from core.limits import record_numbers
 from core.org import Org
 
 CARD_ID = re.compile(r"^r(\d+)s(\d+)$")
@@ -19,8 +20,8 @@ def card_id(ret: r.ReturnRequest) -> str:
 
 def parse_card_id(value: str) -> tuple[int, int] | None:
     """(return id, stage) from a card id, or None."""
-    m = CARD_ID.match(value.strip())
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    ids = record_numbers(CARD_ID, value)
+    return (ids[0], ids[1]) if ids else None
 
 
 def title(ret: r.ReturnRequest) -> str:

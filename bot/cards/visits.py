@@ -6,6 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core.limits import record_numbers
 from core.org import Org
 from core.visits import Visit
 
@@ -19,8 +20,8 @@ def card_id(visit: Visit, index: int) -> str:
 
 def parse_card_id(value: str) -> tuple[int, int, int] | None:
     """(visit id, question index, version), or None."""
-    m = CARD_ID.match(value.strip())
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    ids = record_numbers(CARD_ID, value)
+    return (ids[0], ids[1], ids[2]) if ids else None
 
 
 def question_card(visit: Visit, index: int, org: Org, tz: ZoneInfo) -> Card:

@@ -15,16 +15,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json
 from bot.wiring import Kesu
+from core.limits import clean
 from core.messages import Delivery
 from core.org import Org, Role
 
@@ -48,27 +50,35 @@ STEPS: dict[str, str] = {"1h": "+1 小时", "1d": "+1 天", "3d": "+3 天", "mon
 MAX_TICKS_PER_STEP = 48  # a long jump ticks at most this many times on the way, so reminders come in order
 
 
+def _cleaned(value: object) -> object:
+    return clean(value) if isinstance(value, str) else value
+
+
+# What the page typed, cleaned as every event is, before pydantic reads it (it refuses a lone surrogate).
+Text = Annotated[str, BeforeValidator(_cleaned)]
+
+
 class SayBody(BaseModel):
     """A message typed on the page."""
 
-    user: str = Field(max_length=64)
-    text: str = Field(min_length=1, max_length=2000)
-    chat: str | None = Field(default=None, max_length=64)
+    user: Text = Field(max_length=64)
+    text: Text = Field(min_length=1, max_length=2000)
+    chat: Text | None = Field(default=None, max_length=64)
 
 
 class ClickBody(BaseModel):
     """A tap on a card button, with what the card's inputs hold."""
 
-    user: str = Field(max_length=64)
-    card_id: str = Field(max_length=100)
-    action: str = Field(max_length=64)
-    values: dict[str, str] = Field(default_factory=dict, max_length=50)
+    user: Text = Field(max_length=64)
+    card_id: Text = Field(max_length=100)
+    action: Text = Field(max_length=64)
+    values: dict[Text, Text] = Field(default_factory=dict, max_length=50)
 
 
 class ClockBody(BaseModel):
     """Move the clock forward by one of ``STEPS``."""
 
-    step: str
+    step: Text
 
 
 @dataclass
@@ -202,6 +212,16 @@ def create_demo_app(kesu: Kesu, *, start: datetime, listen: tuple[str, int] | No
     org = kesu.config.org
     app = FastAPI(title="Kesu 客诉助手 演示", docs_url=None, redoc_url=None)
     app.state.demo = demo
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, e: RequestValidationError) -> JSONResponse:
+        """422 with where and what, never the input echoed back (a lone surrogate in it cannot be encoded)."""
+        errors = [
+            {"loc": [clean(str(part)) for part in err.get("loc", ())], "msg": clean(str(err.get("msg", "")))}
+            for err in e.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
     page = _page()
 
     @app.middleware("http")

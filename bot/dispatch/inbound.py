@@ -133,6 +133,7 @@ class Dispatcher:
             handler = self.actions.find(event.click.card_id)
             if handler is None:
                 raise NotFound("这张卡片已无法操作。")
+            self.policy.limits.inputs(event.click.values)  # every typed input within its length limit, once
             handler(ctx)
         elif event.text and event.text.strip():
             understood = self.understand(event.text, ctx.now)

@@ -13,6 +13,7 @@ from bot.context import Context, IntentRouter, Understood
 from bot.intents.numbers import to_int
 from core import complaint as c
 from core import services
+from core.limits import DEFAULT_LIMITS, Limits
 from core.messages import Recipient
 
 router = IntentRouter()
@@ -30,10 +31,10 @@ OTHER_INTENTS_WIN = {
 }
 
 
-def details_from(slots: dict[str, Any]) -> c.Details:
-    """Details from parsed fields (anything unknown is ignored)."""
+def details_from(slots: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> c.Details:
+    """Details from parsed fields (anything unknown is ignored; a quantity or text beyond ``limits`` is refused)."""
     values = {k: str(v) for k, v in slots.items() if k in c.DETAIL_LABELS and v not in (None, "")}
-    return c.Details().merged(values)
+    return c.Details().merged(values, limits)
 
 
 def _known(form: c.Complaint) -> str:
@@ -68,7 +69,11 @@ def _ask_or_confirm(ctx: Context, form: c.Complaint, *, first: bool) -> None:
 def log_complaint(ctx: Context, understood: Understood) -> None:
     """Make a draft from what was understood and ask only for what is missing."""
     form = services.log_complaint(
-        ctx.uow, org=ctx.org, user_id=ctx.event.user, details=details_from(understood.slots), now=ctx.now
+        ctx.uow,
+        org=ctx.org,
+        user_id=ctx.event.user,
+        details=details_from(understood.slots, ctx.policy.limits),
+        now=ctx.now,
     )
     _ask_or_confirm(ctx, form, first=True)
 
@@ -108,7 +113,13 @@ def answer_question(ctx: Context, understood: Understood, text: str) -> bool:
         ctx.send(Recipient.user(draft.owner), text=f"{c.QUESTIONS[draft.asking]}{hint}(发「取消」放弃这张草稿)")
         return True
     form = services.answer_draft(
-        ctx.uow, org=ctx.org, user_id=ctx.event.user, form_id=draft.id, values=values, now=ctx.now
+        ctx.uow,
+        org=ctx.org,
+        user_id=ctx.event.user,
+        form_id=draft.id,
+        values=values,
+        now=ctx.now,
+        limits=ctx.policy.limits,
     )
     _ask_or_confirm(ctx, form, first=False)
     return True

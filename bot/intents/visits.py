@@ -36,7 +36,11 @@ def record_visit(ctx: Context, understood: Understood) -> None:
     text = ctx.event.text or ""
     due = due_at(ctx.now, ANSWER_WITHIN, calendar=ctx.policy.calendar, tz=ctx.policy.tz)
     owner = question_owner(ctx)
-    questions = tuple(Question(q, owner, due) for q in questions_in(text))
+    limits = ctx.policy.limits
+    limits.text(str(customer), field="customer")
+    questions = tuple(
+        Question(limits.text(q, field="question", label="客户问题"), owner, due) for q in questions_in(text)
+    )
     visit = ctx.uow.visits.add(Visit(None, str(customer), me.id, ctx.now, questions))
     if not questions:
         ctx.reply(f"已记录{visit.label}。客户若提出问题,请这样写:拜访{customer},客户提出:1.… 2.…")
