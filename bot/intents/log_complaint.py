@@ -77,7 +77,7 @@ def log_complaint(ctx: Context, understood: Understood) -> None:
 # 客户改成美的 / 数量改为300: the one way a reply changes a field already filled.
 CHANGE = re.compile(
     r"^(?:把)?(客户|产品|型号|不良描述|不良现象|不良|问题|数量|订单号|订单)\s*"
-    r"(?:改成|改为|换成|换为|更正为|更正成|更改为|修改为|改|应该是|应为)\s*[::]?\s*(.+)$"
+    r"(?:改成|改为|换成|换为|更正为|更正成|更改为|修改为|应该是|应为)\s*[::]?\s*(.+)$"
 )
 CHANGE_FIELDS = {
     "客户": "customer",
@@ -128,7 +128,7 @@ def _answer(form: c.Complaint, text: str, understood: Understood) -> tuple[dict[
     if entities.get("severity") == "urgent":
         stated["severity"] = "urgent"
     reply = re.sub(r"^[\s,.;:!?]+|[\s,.;:!?。!?]+$", "", text)
-    if asking == "quantity":
+    if asking == "quantity" or ("quantity" in understood.invalid and form.details.quantity is None):
         stated["quantity"] = _quantity(reply, understood)
     elif asking not in stated or asking == "defect":
         if not reply or len(reply) > 60:

@@ -132,3 +132,13 @@ def test_a_wrong_quantity_as_an_answer_is_refused_and_the_question_stays(db_url:
     bot.say("sales1", "明辉电子投诉X200外壳划伤", now=NOW)
     assert only(bot.say("sales1", reply, now="2026-11-23T09:01"), user="sales1")["text"] == answer
     assert _rows(db_url, "SELECT customer, version FROM complaint") == [("明辉电子", 1)]  # unchanged
+
+
+def test_a_change_needs_the_change_words_and_a_valid_value(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    bot.say("sales1", "明辉电子投诉X200外壳划伤,200个", now=NOW)
+    # 改天 is not 改成: no field changes, and with nothing asked the message is not taken as an answer.
+    assert only(bot.say("sales1", "客户改天再来", now="2026-11-23T09:01"), user="sales1")["text"].startswith("没太明白")
+    refused = only(bot.say("sales1", "数量改成1.5", now="2026-11-23T09:02"), user="sales1")
+    assert refused["text"] == "数量要填正整数,收到的是「1.5」。"
+    assert _rows(db_url, "SELECT customer, version FROM complaint") == [("明辉电子", 1)]

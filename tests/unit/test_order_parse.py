@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import demo_config
-from bot.intents.understand import Parser, delivery_of
+from bot.intents.dates import delivery_of
+from bot.intents.understand import Parser
 
 PARSE = Parser(demo_config().org)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
