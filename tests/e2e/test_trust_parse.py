@@ -142,4 +142,3 @@ def test_a_change_needs_the_change_words_and_a_valid_value(db_url: str) -> None:
     refused = only(bot.say("sales1", "数量改成1.5", now="2026-11-23T09:02"), user="sales1")
     assert refused["text"] == "数量要填正整数,收到的是「1.5」。"
     assert _rows(db_url, "SELECT customer, version FROM complaint") == [("明辉电子", 1)]
-
