@@ -71,13 +71,13 @@ def month_of(text: str, now: datetime) -> tuple[str | None, str | None]:
         pass
     elif m := MONTH_EXPLICIT.search(text):
         raw_year, raw_month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        written = m.group(0).strip()
+        written = _shown(m.group(0).strip())
         value = _day_number(raw_month)
         if value is None or not 1 <= value <= 12:
             return None, f"月份「{written}」不存在,请写 1–12 月。"
         year, month = _full_year(raw_year), value
         if abs(year - now.year) > YEARS_AROUND:
-            return None, f"年份「{raw_year}」不对,只能查 {now.year - YEARS_AROUND}–{now.year} 年的月份。"
+            return None, f"年份「{_shown(raw_year)}」不对,只能查 {now.year - YEARS_AROUND}–{now.year} 年的月份。"
     elif english is not None:
         month = english
         if month > now.month:
@@ -105,7 +105,15 @@ def _full_year(raw: str) -> int:
 
 
 def _day_number(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else chinese_to_int(raw)
+    """A day, month or year in Arabic or Chinese numerals (a huge one is never converted: it is out of range)."""
+    if raw.isdecimal():
+        return int(raw) if len(raw) <= 6 else 10**6
+    return chinese_to_int(raw)
+
+
+def _shown(written: str) -> str:
+    """What the person wrote, cut to 20 characters for the answer."""
+    return written if len(written) <= 20 else written[:20] + "…"
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ def delivery_of(text: str, now: datetime) -> Delivery | None:
             if any(n is None for n in numbers):
                 continue
             values = [n for n in numbers if n is not None]
-            written = _written_date(m, text)
+            written = _shown(_written_date(m, text))
             month, day = values[-2], values[-1]
             if len(values) == 3:
                 year = _full_year(groups[0])

@@ -31,6 +31,8 @@ def chinese_to_int(text: str) -> int | None:
     """一千二 → 1200, 两百 → 200, 十五 → 15, 三万五 → 35000, 一百零五 → 105; None if not a number."""
     if not text or any(ch not in DIGITS and ch not in UNITS for ch in text):
         return None
+    if text[0] != "十" and not any(ch in DIGITS for ch in text):
+        return None  # 万, 千万: a scale word alone is no number
     total, section, digit = 0, 0, None
     last_unit = 1
     for ch in text:

@@ -112,6 +112,7 @@ def test_other_intents_and_their_fields(text: str, intent: str, slots: dict[str,
         ("一百零五", 105),
         ("三万五", 35000),
         ("十几", None),
+        ("万", None),  # a scale word alone is no number (it was 0)
     ],
 )
 def test_numbers_as_people_type_them(text: str, value: int | None) -> None:
@@ -191,3 +192,16 @@ def test_a_fraction_or_a_huge_number_is_never_rounded() -> None:
     assert to_int("1.5") is None
     assert to_int("1.25k") == 1250
     assert to_int("123456789012345678901") == 123456789012345678901
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "合同评审 美的 P40 5000个 " + "9" * 5000 + "年1月1日交货",
+        "9" * 5000 + "年1月客诉统计",
+        "明辉电子投诉X200外壳划伤 " + "9" * 5000 + "个",
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_refused_in_a_short_sentence_not_a_crash(text: str) -> None:
+    (problem,) = PARSE(text, NOW).invalid.values()
+    assert "99999999999999999999…" in problem and len(problem) < 60
