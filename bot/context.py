@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.protocol import Card, Click, InboundEvent, message_payload
-from core.errors import NotFound
+from core.errors import MissingFields, NotFound
 from core.messages import Recipient
 from core.org import Org
 from core.ports import UnitOfWork
@@ -23,6 +23,14 @@ class Understood:
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
     entities: dict[str, Any] = field(default_factory=dict)  # everything found, whatever the intent (for answers)
+    invalid: dict[str, str] = field(default_factory=dict)  # a field written but not valid (-5个, 2月30日) → why not
+
+    def refuse_invalid(self, *fields: str) -> None:
+        """MissingFields with the sentence of each of ``fields`` the message wrote but is not valid (-5个, 1.5个,
+        2月30日): the person is told and nothing is stored; a wrong value is never used instead."""
+        bad = tuple(name for name in fields if name in self.invalid)
+        if bad:
+            raise MissingFields("".join(self.invalid[name] for name in bad), bad)
 
 
 @dataclass

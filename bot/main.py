@@ -20,6 +20,7 @@ import typer
 
 from bot.cards.complaint import inputs_for
 from bot.config import ConfigError, Settings, calendar_warnings, check_config, load_config
+from bot.context import Understood
 from bot.feishu import cli as feishu_cli
 from bot.local.parse import MAX_IMAGE_BYTES, click_event, image_type, say_event
 from bot.local.render import to_json, to_text
@@ -340,13 +341,19 @@ def parse(
     if jsonl:
         for line in sys.stdin:
             u = parser(line.rstrip("\n"), at)
-            typer.echo(json.dumps({"intent": u.intent, "slots": u.slots}, ensure_ascii=False))
+            typer.echo(json.dumps(_understood(u), ensure_ascii=False))
         return
     if text is None:
         typer.echo("请给出要解析的消息,或使用 --jsonl / --eval。", err=True)
         raise typer.Exit(2)
     u = parser(text, at)
-    typer.echo(json.dumps({"intent": u.intent, "slots": u.slots}, ensure_ascii=False, indent=None if json_ else 2))
+    typer.echo(json.dumps(_understood(u), ensure_ascii=False, indent=None if json_ else 2))
+
+
+def _understood(u: Understood) -> dict[str, Any]:
+    """What `kesu parse` prints: intent and fields, and the fields written but refused (``invalid``) if any."""
+    shown: dict[str, Any] = {"intent": u.intent, "slots": u.slots}
+    return shown | ({"invalid": u.invalid} if u.invalid else {})
 
 
 @app.command(name="chat")

@@ -27,6 +27,7 @@ def monthly_summary(ctx: Context, understood: Understood) -> None:
     if ctx.monthly is None:
         ctx.reply("月报暂不可用,请联系管理员。")
         return
+    understood.refuse_invalid("month")
     local = ctx.now.astimezone(ctx.policy.tz).date()
     month = str(understood.slots.get("month") or f"{local.replace(day=1) - timedelta(days=1):%Y-%m}")
     if month > f"{local:%Y-%m}":

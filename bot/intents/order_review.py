@@ -15,6 +15,7 @@ router = IntentRouter()
 @router.intent("order_review")
 def order_review(ctx: Context, understood: Understood) -> None:
     """Create the order: a standard one gets its 生产通知书 now, any other goes to the joint review."""
+    understood.refuse_invalid("quantity", "delivery")
     slots = understood.slots
     qty = slots.get("quantity")
     delivery = slots.get("delivery")

@@ -24,6 +24,7 @@ def request_return(ctx: Context, understood: Understood) -> None:
     if me.has_any(Role.WAREHOUSE) and not me.has_any(Role.SALES, Role.CS_MANAGER):
         ctx.reply(NO_RMA)
         return
+    understood.refuse_invalid("quantity")
     slots = understood.slots
     qty = slots.get("quantity")
     said = REASON.search(ctx.event.text or "")

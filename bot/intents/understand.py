@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.context import Understood
 from bot.intents.catalog import Catalog
-from bot.intents.numbers import CN_NUMBER, chinese_to_int, to_int
+from bot.intents.dates import delivery_of, month_of
+from bot.intents.numbers import CN_NUMBER, Quantity, chinese_to_int, read_quantity
 from core.org import Org
 
 # --- references and numbers ------------------------------------------------------------------------
@@ -25,9 +26,10 @@ ORDER_NO = re.compile(
     r"(?:订单号?|单号|order(?:\s*no\.?)?)?[::#\s]*(?<![A-Za-z0-9])((?:SO|MO|PO)[-_ ]?\d(?:[\d-]*\d)?)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-NUM = rf"(?<![几\d.])(\d+(?:,\d{{3}})*(?:\.\d+)?\s*(?:万|千|百|k|w)?|{CN_NUMBER})(?!几)"
+# A sign is read as written (-5个 is not 5个); "-" between two words is a separator (X200-5个, 划伤-5个).
+NUM = rf"(?<![几\d.])(?P<sign>[-−]\s*|负)?(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?\s*(?:万|千|百|k|w)?|{CN_NUMBER})(?!几)"
 UNIT = r"(?:个|pcs|pc|件|台|只|片|套|箱|支|块|颗|条|卷|张|根|盒|包|组|粒|双|把|units?|sets?|pieces?)"
-QTY_WITH_UNIT = re.compile(rf"{NUM}\s*(?:多)?\s*{UNIT}(?![月a-z])(?:\s*左右)?", re.IGNORECASE)
+QTY_WITH_UNIT = re.compile(rf"{NUM}\s*(?:多)?\s*{UNIT}(?![月点a-z])(?:\s*左右)?", re.IGNORECASE)
 QTY_LEAD = re.compile(
     rf"(?:一共|共计|共|总共|总计|涉及|不良数|不良数量|数量(?:是|为|有)?|qty|大概|大约|约|差不多|退回|退货|退了|退)\s*[::]?\s*{NUM}(?![\d.])(?!\s*(?:mm|cm|度|%|℃|v|a|w\b))",
     re.IGNORECASE,
@@ -40,28 +42,6 @@ URGENT = re.compile(
     r"(?<!不)(?<!不是很)(?<!不太)(?<!不用)(?<!不着)(?<!不是)(?:急|马上|尽快|今天要|今天之内|今日内|当天|立刻|立即|火速|asap|urgent)",
     re.IGNORECASE,
 )
-MONTHS_EN = {
-    m: i
-    for i, m in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        1,
-    )
-}
-MONTH_EXPLICIT = re.compile(r"(20\d{2})\s*[-年/.]\s*(\d{1,2})\s*月?")
-MONTH_NAMED = re.compile(r"(今年|去年)?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*月(?:份)?")
 MONTH_WORDS = re.compile(
     r"(本月|这个?月|当月|上上?个?月|\d{1,2}\s*月|[一二三四五六七八九十]{1,3}月|last month|this month|monthly|"
     r"january|february|march|april|may|june|july|august|september|october|november|december)",
@@ -145,23 +125,6 @@ REVIEW = re.compile(
     re.IGNORECASE,
 )
 REVIEW_QUESTION = re.compile(r"(评审会|开会|会议|几点|什么时候|何时|哪天|吗|呢|\?|结果|进度|怎么|如何|多久)")
-_DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-DELIVERY_LABEL = r"(?:交期|交货期|交货日期|交货时间|货期|交货|交付|出货|deliver(?:y)?(?:\s*date)?)"
-DELIVERY_TAIL = r"(?:\s*(?:前|之前|以前))?(?:\s*(?:交货|交付|出货|发货|到货|交))?"
-DELIVERY_FULL = re.compile(
-    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?(20\d{{2}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})"
-    rf"\s*[日号]?{DELIVERY_TAIL}",
-    re.IGNORECASE,
-)
-DELIVERY_MONTH_DAY = re.compile(
-    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?{_DAY}\s*月\s*{_DAY}\s*[日号]?{DELIVERY_TAIL}",
-    re.IGNORECASE,
-)
-DELIVERY_SLASH = re.compile(
-    rf"{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?![\d/.-]){DELIVERY_TAIL}"
-    rf"|(?<![\d/.-])(\d{{1,2}})\s*/\s*(\d{{1,2}})(?![\d/.-])\s*(?:前|之前|以前)?\s*(?:交货|交付|出货|发货|到货)",
-    re.IGNORECASE,
-)
 REQUIREMENTS = re.compile(
     r"(?:特殊要求|客户要求|技术要求|品质要求|质量要求|包装要求|其他要求|其它要求|要求|备注|注明|requirements?|remarks?)"
     r"\s*[::]?\s*",
@@ -273,74 +236,65 @@ def _rma(m: re.Match[str]) -> str:
     return f"RMA-{m.group(1)}-{int(m.group(2)):04d}"
 
 
-def month_of(text: str, now: datetime) -> str | None:
-    """YYYY-MM for 本月, 上个月, 上上个月, 10月份, 去年12月, 2026年3月, October … resolved against ``now``."""
-    year, month = now.year, now.month
-    lowered = text.lower()
-    english = next((i for name, i in MONTHS_EN.items() if name in lowered), None)
-    if re.search(r"上上个?月", text):
-        month -= 2
-    elif re.search(r"(上个?月|last month|previous month)", text, re.I):
-        month -= 1
-    elif re.search(r"(本月|这个?月|当月|this month)", text, re.I):
-        pass
-    elif m := MONTH_EXPLICIT.search(text):
-        year, month = int(m.group(1)), int(m.group(2))
-    elif english is not None:
-        month = english
-        if month > now.month:
-            year -= 1
-    elif m := MONTH_NAMED.search(text):
-        raw = m.group(2)
-        value = int(raw) if raw.isdigit() else chinese_to_int(raw)
-        if value is None or not 1 <= value <= 12:
-            return None
-        month = value
-        if m.group(1) == "去年" or (m.group(1) != "今年" and month > now.month):
-            year -= 1
-    else:
-        return None
-    while month < 1:
-        month += 12
-        year -= 1
-    return f"{year:04d}-{month:02d}"
-
-
 AFFECTED = re.compile(r"(挑出|查出|选出|其中|里面|中有|不良数?|坏了|发现|有问题的|affected)\S{0,4}$", re.IGNORECASE)
 BARE_QTY = re.compile(rf"(?:^|(?<=[\s,;。/#|]))(?:{NUM})(?=$|[\s,;。/#|])", re.IGNORECASE)
 
 
-def quantity_of(text: str) -> tuple[int, tuple[int, int]] | None:
+# A bare number that names something else: a mobile number, one with a leading zero (0755), a long code.
+NOT_A_COUNT = re.compile(r"^(?:1[3-9]\d{9}|0\d+|\d{10,})$")
+NUMBER_OF = re.compile(
+    r"(电话|手机|tel|phone|联系|微信|qq|单号|订单|批号|批次|编号|工号|sn|条码|lot|no\.?)\W{0,3}$", re.IGNORECASE
+)
+
+
+def _reading(m: re.Match[str], raw: str) -> Quantity | None:
+    """The quantity a match wrote, with its sign when the "-" is a minus (not between two words)."""
+    sign = (m.group("sign") or "").strip()
+    before = raw[m.start("sign") - 1] if sign and m.start("sign") > 0 else ""
+    negative = sign == "负" or (bool(sign) and not before.isalnum())
+    return read_quantity((sign if negative else "") + m.group("num"), negative=negative)
+
+
+def quantity_of(text: str, raw: str | None = None) -> tuple[Quantity, tuple[int, int]] | None:
     """The affected quantity and where it is written: '200个', '1.5万片', '一共15台', '数量:80', a bare '2500'.
 
     Of several, the one introduced as the affected part wins (1.5万片里挑出来80片 → 80); a lone 'one'
-    in front of a noun (一个投诉, 一个孔) is an article, not a quantity.
+    in front of a noun (一个投诉, 一个孔) is an article, not a quantity. ``raw`` is ``text`` before names were
+    blanked out (it tells a minus from a separator: X200-5个). A number that is not a positive whole number
+    (-5个, 1.5个, 0个, 20 digits) is returned with why not, never changed into one.
     """
-    found: list[tuple[int, tuple[int, int]]] = []
+    raw = text if raw is None else raw
+    found: list[tuple[Quantity, tuple[int, int]]] = []
     for pattern in (QTY_WITH_UNIT, QTY_LEAD):
         for m in pattern.finditer(text):
-            value = to_int(m.group(1))
-            if value is None or value <= 0:
+            reading = _reading(m, raw)
+            if reading is None:
                 continue
             article = (
-                value == 1 and not m.group(1).isdigit() and re.match(r"[\u4e00-\u9fa5]", text[m.end() : m.end() + 1])
+                reading.value == 1
+                and not m.group("num").isdigit()
+                and re.match(r"[\u4e00-\u9fa5]", text[m.end() : m.end() + 1])
             )
             if not article:
-                found.append((value, m.span()))
+                found.append((reading, m.span()))
         if found:
             break
     if not found:
         for m in BARE_QTY.finditer(text):
-            value = to_int(m.group(1))
-            raw = m.group(1)
-            if value and (len(raw) >= 2 or not raw.isdigit()) and not re.fullmatch(r"20\d\d", raw):
-                found.append((value, m.span()))
+            num = m.group("num")
+            if (len(num) < 2 and num.isdigit()) or re.fullmatch(r"20\d\d", num) or NOT_A_COUNT.match(num):
+                continue
+            if NUMBER_OF.search(raw[max(0, m.start() - 8) : m.start()]):
+                continue
+            reading = _reading(m, raw)
+            if reading is not None and reading.written not in ("0", "-0"):
+                found.append((reading, m.span()))
                 break
     if not found:
         return None
-    for value, span in found[1:]:
+    for reading, span in found[1:]:
         if AFFECTED.search(text[max(0, span[0] - 10) : span[0]]):
-            return value, span
+            return reading, span
     return found[0]
 
 
@@ -414,34 +368,6 @@ def defect_of(rest: str, *, after: int = 0) -> str | None:
     return named[0] if named else ordered[0][1]
 
 
-def _day_number(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else chinese_to_int(raw)
-
-
-def delivery_of(text: str, now: datetime) -> tuple[str, tuple[int, int]] | None:
-    """Delivery date (YYYY-MM-DD) and its span: 2026-12-28, 12月20日交货, 交期12/20; a past month/day is next year."""
-    for pattern in (DELIVERY_FULL, DELIVERY_MONTH_DAY, DELIVERY_SLASH):
-        for m in pattern.finditer(text):
-            groups = [g for g in m.groups() if g is not None]
-            numbers = [_day_number(g) for g in groups]
-            if any(n is None for n in numbers):
-                continue
-            values = [n for n in numbers if n is not None]
-            year = values[0] if len(values) == 3 else now.year
-            month, day = values[-2], values[-1]
-            try:
-                when = date(year, month, day)
-            except ValueError:
-                continue
-            if len(values) == 2 and when < now.date():
-                try:
-                    when = date(year + 1, month, day)
-                except ValueError:
-                    continue
-            return when.isoformat(), m.span()
-    return None
-
-
 def _requirements_of(tail: str) -> str | None:
     """The text after 要求/特殊要求/备注, without separators at its edges."""
     value = re.sub(r"\s*[,;,;。]+\s*", ",", re.sub(r"\s+", " ", tail))
@@ -478,10 +404,14 @@ class Parser:
             found["product"] = product.value
             found["_product_end"] = product.end
             spans.append((product.start, product.end))
-        qty = quantity_of(_blank(t, spans))
+        qty = quantity_of(_blank(t, spans), t)
         if qty:
-            found["quantity"] = qty[0]
-            spans.append(qty[1])
+            reading, span = qty
+            if reading.value is not None:
+                found["quantity"] = reading.value
+            else:
+                found["_invalid_quantity"] = reading.problem
+            spans.append(span)
         if "product" not in found:
             for code in MODEL_CODE.finditer(_blank(t, spans)):
                 if not NOT_A_MODEL.search(code.group(1).replace("-", "")):
@@ -526,6 +456,7 @@ class Parser:
         if len(bare) <= 12 and CANCEL_LOOSE.search(bare) and not concrete:
             return Understood("cancel")
         intent = self._intent(full, found)
+        invalid = {"quantity": found["_invalid_quantity"]} if "_invalid_quantity" in found else {}
         keep = {
             "query_status": ("complaint_no", "rma_no", "customer"),
             "request_return": ("complaint_no", "customer", "product", "quantity", "order_no"),
@@ -536,9 +467,11 @@ class Parser:
         }.get(intent, ())
         slots = {k: found[k] for k in keep if k in found}
         if intent == "monthly_summary":
-            month = month_of(t, now)
+            month, problem = month_of(t, now)
             if month:
                 slots["month"] = month
+            if problem:
+                invalid["month"] = problem
         elif intent == "record_visit" and not self.catalog.customer(t):
             visit = VISIT_CUSTOMER.search(t)  # the one visited, rather than any name in the notes
             name = _clean_name(visit.group(1)) if visit else None
@@ -552,7 +485,7 @@ class Parser:
                 slots["defect"] = defect
             slots["severity"] = found.get("severity", "normal")
         entities = {k: v for k, v in found.items() if not k.startswith("_")}
-        return Understood(intent, slots, entities)
+        return Understood(intent, slots, entities, invalid)
 
     def _order_review(self, t: str, now: datetime) -> Understood | None:
         """A request for 合同评审: the explicit words plus goods (a product or a quantity); else None."""
@@ -562,7 +495,7 @@ class Parser:
         spans = [m.span() for m in words]
         delivery = delivery_of(_blank(t, spans), now)
         if delivery:
-            spans.append(delivery[1])
+            spans.append(delivery.span)
         rest = _blank(t, spans)
         requirements = None
         label = REQUIREMENTS.search(rest)
@@ -574,15 +507,18 @@ class Parser:
             return None
         found, _ = self._extract(head)
         command = words[0].start() == 0 and not REVIEW_QUESTION.search(t)  # 合同评审 美的 …: missing fields are asked
-        if "product" not in found and "quantity" not in found and not command:
+        if "product" not in found and "quantity" not in found and "_invalid_quantity" not in found and not command:
             return None
         slots: dict[str, Any] = {k: found[k] for k in ("customer", "product", "quantity") if k in found}
-        if delivery:
-            slots["delivery"] = delivery[0]
+        invalid = {"quantity": found["_invalid_quantity"]} if "_invalid_quantity" in found else {}
+        if delivery and delivery.value:
+            slots["delivery"] = delivery.value
+        elif delivery and delivery.problem:
+            invalid["delivery"] = delivery.problem
         if requirements:
             slots["requirements"] = requirements
         entities = {k: v for k, v in found.items() if not k.startswith("_") and k != "severity"}
-        return Understood("order_review", slots, entities | slots)
+        return Understood("order_review", slots, entities | slots, invalid)
 
     @staticmethod
     def _intent(t: str, found: dict[str, Any]) -> str:
@@ -590,6 +526,7 @@ class Parser:
         complaint = bool(COMPLAINT.search(t))
         defect = bool(DEFECT.search(t))
         goods = ("product" in found and "_product_is_noun" not in found) or "quantity" in found
+        goods = goods or "_invalid_quantity" in found
         if KEY_CUSTOMER.search(t) and not has_number and not complaint and not defect:
             return "key_customer"  # 申请重点客户 明辉电子 (PROCEDURE §7: proposed, approved by leadership)
         if (

@@ -26,8 +26,8 @@ class LocalChat:
         return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
     def say(self, user: str, text: str, *, now: str, chat: str | None = None) -> list[Message]:
-        """`kesu say --as USER [--chat CHAT] --now NOW TEXT`."""
-        return self._run("say", "--as", user, *(["--chat", chat] if chat else []), "--now", now, text)
+        """`kesu say --as USER [--chat CHAT] --now NOW -- TEXT` (a text may start with "-")."""
+        return self._run("say", "--as", user, *(["--chat", chat] if chat else []), "--now", now, "--", text)
 
     def click(self, user: str, card: str, action: str, *, now: str, **values: str) -> list[Message]:
         """`kesu click --as USER CARD ACTION --set k=v … --now NOW`."""

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import demo_config
-from bot.intents.understand import Parser, delivery_of
+from bot.intents.dates import delivery_of
+from bot.intents.understand import Parser
 
 PARSE = Parser(demo_config().org)
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -100,10 +101,34 @@ def test_only_the_review_words_make_an_order_review(text: str, intent: str) -> N
         ("交期2026-12-28", "2026-12-28"),
         ("2027年3月5日前交货", "2027-03-05"),
         ("交期:12/30", "2026-12-30"),
-        ("2月30日", None),
+        ("26年12月20日交货", "2026-12-20"),
         ("5000个", None),
     ],
 )
 def test_delivery_dates_resolve_against_today(text: str, value: str | None) -> None:
     found = delivery_of(text, NOW)
-    assert (found[0] if found else None) == value
+    assert (found.value if found else None) == value
+    assert found is None or found.problem is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2月30日交货", "交期「2月30日」不是有效日期。"),
+        ("13月1日交货", "交期「13月1日」不是有效日期。"),
+        ("2月29日交货", "交期「2月29日」不是有效日期。"),  # the next February (2027) has 28 days
+        ("交期2026-02-30", "交期「2026-02-30」不是有效日期。"),
+        ("交期12/32", "交期「12/32」不是有效日期。"),
+        ("99999年1月1日交货", "交期「99999年1月1日」的年份不在 2021–2031 年之间。"),
+        ("2032-01-01交货", "交期「2032-01-01」的年份不在 2021–2031 年之间。"),
+    ],
+)
+def test_a_delivery_date_that_does_not_exist_is_reported_not_dropped_or_moved(text: str, problem: str) -> None:
+    found = delivery_of(text, NOW)
+    assert found is not None and found.value is None and found.problem == problem
+
+
+def test_an_order_review_with_a_wrong_date_keeps_it_out_of_the_fields_and_says_why() -> None:
+    understood = PARSE("合同评审 美的 P40 5000个 2月30日交货", NOW)
+    assert understood.slots == {"customer": "美的集团", "product": "P40", "quantity": 5000}
+    assert understood.invalid == {"delivery": "交期「2月30日」不是有效日期。"}

@@ -112,7 +112,96 @@ def test_other_intents_and_their_fields(text: str, intent: str, slots: dict[str,
         ("一百零五", 105),
         ("三万五", 35000),
         ("十几", None),
+        ("万", None),  # a scale word alone is no number (it was 0)
     ],
 )
 def test_numbers_as_people_type_them(text: str, value: int | None) -> None:
     assert to_int(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("明辉电子投诉X200外壳划伤,-5个", "-5"),
+        ("明辉电子投诉X200外壳划伤 负5个", "负5"),
+        ("明辉电子投诉X200外壳划伤,数量:-5", "-5"),
+        ("明辉 X200 划伤 -200", "-200"),
+        ("明辉电子投诉X200外壳划伤,1.5个", "1.5"),
+        ("明辉电子投诉X200外壳划伤,0个", "0"),
+        ("申请退货 KS-202611-0001 1.5个", "1.5"),
+    ],
+)
+def test_a_quantity_that_is_not_a_positive_whole_number_is_never_changed_into_one(text: str, written: str) -> None:
+    understood = PARSE(text, NOW)
+    assert "quantity" not in understood.slots and "quantity" not in understood.entities
+    assert understood.invalid == {"quantity": f"数量要填正整数,收到的是「{written}」。"}
+
+
+def test_a_twenty_digit_quantity_is_refused_and_a_twenty_digit_code_is_no_quantity() -> None:
+    huge = PARSE("明辉电子投诉X200外壳划伤,123456789012345678901个", NOW)
+    assert "quantity" not in huge.slots
+    assert huge.invalid["quantity"] == "数量要填 10 亿以内的正整数,收到的是「12345678901234567890…」。"
+    code = PARSE("明辉电子投诉X200外壳划伤 123456789012345678901", NOW)
+    assert "quantity" not in code.slots and code.invalid == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("明辉电子投诉X200-5个外壳划伤", {"product": "X200", "quantity": 5, "defect": "外壳划伤"}),
+        ("明辉电子投诉X200外壳划伤-5个", {"product": "X200", "quantity": 5, "defect": "划伤"}),
+        ("明辉电子投诉X200外壳划伤 200个", {"product": "X200", "quantity": 200}),
+        ("明辉电子投诉X200外壳划伤 订单SO-2026-118 200个", {"order_no": "SO-2026-118", "quantity": 200}),
+        ("明辉电子投诉X200外壳划伤 客户电话 13812345678", {"product": "X200"}),
+        ("明辉电子投诉X200外壳划伤 电话0755-12345678", {"product": "X200"}),
+        ("明辉电子投诉X200外壳划伤 1.5万个", {"quantity": 15000}),
+    ],
+)
+def test_a_dash_between_words_a_model_an_order_or_a_phone_number_is_no_minus(
+    text: str, fields: dict[str, object]
+) -> None:
+    understood = PARSE(text, NOW)
+    assert understood.invalid == {}
+    assert {k: understood.slots.get(k) for k in fields} == fields
+    if "quantity" not in fields:
+        assert "quantity" not in understood.slots
+
+
+@pytest.mark.parametrize(
+    ("text", "month", "problem"),
+    [
+        ("10月客诉统计", "2026-10", None),
+        ("2026年10月客诉统计", "2026-10", None),
+        ("2026-10客诉统计", "2026-10", None),
+        ("13月客诉统计", None, "月份「13月」不存在,请写 1–12 月。"),
+        ("2026年13月客诉统计", None, "月份「2026年13月」不存在,请写 1–12 月。"),
+        ("99999年1月客诉统计", None, "年份「99999」不对,只能查 2021–2026 年的月份。"),
+        ("2019年10月客诉统计", None, "年份「2019」不对,只能查 2021–2026 年的月份。"),
+    ],
+)
+def test_a_month_that_does_not_exist_is_refused_not_read_as_another(
+    text: str, month: str | None, problem: str | None
+) -> None:
+    understood = PARSE(text, NOW)
+    assert understood.intent == "monthly_summary"
+    assert understood.slots.get("month") == month
+    assert understood.invalid.get("month") == problem
+
+
+def test_a_fraction_or_a_huge_number_is_never_rounded() -> None:
+    assert to_int("1.5") is None
+    assert to_int("1.25k") == 1250
+    assert to_int("123456789012345678901") == 123456789012345678901
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "合同评审 美的 P40 5000个 " + "9" * 5000 + "年1月1日交货",
+        "9" * 5000 + "年1月客诉统计",
+        "明辉电子投诉X200外壳划伤 " + "9" * 5000 + "个",
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_refused_in_a_short_sentence_not_a_crash(text: str) -> None:
+    (problem,) = PARSE(text, NOW).invalid.values()
+    assert "99999999999999999999…" in problem and len(problem) < 60
