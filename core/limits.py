@@ -16,6 +16,7 @@ MAX_QUANTITY = 1_000_000  # default: no complaint, return or order of this facto
 QUANTITY_CEILING = 1_000_000_000  # the most a configured maximum may be: sums of many stay far inside 64 bits
 SHORT_TEXT = 100  # names and numbers: customer, product, order no., contact, department ...
 LONG_TEXT = 1_000  # descriptions: defect, notes, measures, comments, reasons ...
+YEARS_AROUND = 5  # a date more than 5 years from today is a typo (99999年), never a date anyone meant
 MAX_ID = 2**31 - 1  # a record id, version or step read from a card id: ids are PostgreSQL integers (32 bits)
 
 # NUL and the other C0/C1 control characters but tab and newline (PostgreSQL's text and jsonb refuse NUL; none is

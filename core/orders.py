@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import MissingFields, NotAllowed, StaleCard
-from core.limits import DEFAULT_LIMITS, Limits
+from core.limits import DEFAULT_LIMITS, YEARS_AROUND, Limits
 from core.org import Org, Person, Role
 
 
@@ -179,6 +179,9 @@ def change(
             changes["delivery"] = date.fromisoformat(values["delivery"].strip())
         except ValueError:
             raise MissingFields("交期请按 2026-12-20 的格式填写。", ("delivery",)) from None
+        if abs(changes["delivery"].year - now.year) > YEARS_AROUND:
+            lo, hi = now.year - YEARS_AROUND, now.year + YEARS_AROUND
+            raise MissingFields(f"交期的年份不在 {lo}–{hi} 年之间。", ("delivery",))
     if values.get("requirements", "").strip():
         changes["requirements"] = limits.text(values["requirements"].strip(), field="requirements")
     if not changes:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.intents.numbers import chinese_to_int
+from core.limits import YEARS_AROUND
 
 MONTHS_EN = {
     m: i
@@ -36,7 +37,6 @@ MONTH_EXPLICIT = re.compile(
     r"(?<![\d.])(?:(\d{4,})\s*[-/.]\s*(\d{1,3})(?![\d.])|(\d+)\s*年\s*(\d{1,3}|[一二三四五六七八九十]{1,3})\s*月)"
 )
 MONTH_NAMED = re.compile(r"(今年|去年)?\s*(?<!\d)(\d{1,3}|[一二三四五六七八九十]{1,3})\s*月(?:份)?")
-YEARS_AROUND = 5  # a year more than 5 years from today is a typo (99999年), never another date
 
 _DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 DELIVERY_LABEL = r"(?:交期|交货期|交货日期|交货时间|货期|交货|交付|出货|deliver(?:y)?(?:\s*date)?)"

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.limits import QUANTITY_CEILING
+
 DIGITS = {
     "零": 0,
     "〇": 0,
@@ -62,9 +64,8 @@ def _last(text: str) -> str:
     return text[-1]
 
 
-# No quantity is larger (core.limits.QUANTITY_CEILING: a configured maximum never goes past it); the configured
-# maximum itself is checked by the domain.
-QUANTITY_CEILING = 1_000_000_000
+# No quantity is larger than QUANTITY_CEILING (a configured maximum never goes past it); the configured maximum
+# itself is checked by the domain.
 MAX_DIGITS = 30
 
 

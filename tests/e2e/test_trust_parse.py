@@ -142,3 +142,16 @@ def test_a_change_needs_the_change_words_and_a_valid_value(db_url: str) -> None:
     refused = only(bot.say("sales1", "数量改成1.5", now="2026-11-23T09:02"), user="sales1")
     assert refused["text"] == "数量要填正整数,收到的是「1.5」。"
     assert _rows(db_url, "SELECT customer, version FROM complaint") == [("明辉电子", 1)]
+
+
+def test_a_changed_delivery_date_years_away_is_refused_and_the_order_is_unchanged(db_url: str) -> None:
+    bot = LocalChat(db_url)
+    out = bot.say("sales1", "合同评审 美的 P40 5000个 12月20日交货 要求RoHS", now=NOW)
+    review = card_of(only(out, user="rd1"))["id"]
+    for reviewer in ("rd1", "qa1", "prod1", "buyer1", "fin1"):
+        out = bot.click(reviewer, review, "approve", now="2026-11-23T10:00")
+    change = card_of(next(m for m in out if m["to"].get("user") == "sales1" and m["text"]))["id"]
+    before = _rows(db_url, "SELECT version, data FROM record WHERE kind = 'order'")
+    answer = only(bot.click("sales1", change, "change", now="2026-11-24T09:00", delivery="9999-01-01"), user="sales1")
+    assert answer["text"] == "交期的年份不在 2021–2031 年之间。"
+    assert _rows(db_url, "SELECT version, data FROM record WHERE kind = 'order'") == before
