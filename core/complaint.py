@@ -10,7 +10,7 @@ from typing import Any
 from core.clocks import ClockName
 from core.duties import BY_QA, STRICT, Duties, check_verifier, department_name, responds_as_qa
 from core.errors import MissingFields, NotAllowed, StaleCard
-from core.limits import DEFAULT_LIMITS, Limits
+from core.limits import DEFAULT_LIMITS, FIELD_LABELS, Limits
 from core.org import Org, Person, Role
 
 
@@ -108,16 +108,8 @@ ACTION_LABELS: dict[Action, str] = {
 
 # Fields a complaint needs before it can be submitted; the rest are optional.
 REQUIRED_DETAILS = ("customer", "product", "defect", "quantity")
-DETAIL_LABELS: dict[str, str] = {
-    "customer": "客户",
-    "product": "产品/型号",
-    "defect": "不良描述",
-    "quantity": "数量",
-    "severity": "紧急程度",
-    "order_no": "订单号",
-    "contact": "客户联系人",
-    "received_via": "接收方式",
-}
+DETAILS = ("customer", "product", "defect", "quantity", "severity", "order_no", "contact", "received_via")
+DETAIL_LABELS: dict[str, str] = {name: FIELD_LABELS[name] for name in DETAILS}
 RESPONSE_LABELS: dict[str, str] = {
     "containment": "紧急对策(围堵)",
     "root_cause": "根本原因",
