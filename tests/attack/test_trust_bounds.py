@@ -207,7 +207,7 @@ def demo_app(tmp_path: Path) -> Iterator[FastAPI]:
 
 
 def test_the_demo_answers_a_lone_surrogate_normally(demo_app: FastAPI) -> None:
-    client = TestClient(demo_app, raise_server_exceptions=False)
+    client = TestClient(demo_app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
 
     def post(path: str, body: dict[str, Any]) -> Any:  # escaped JSON, as a browser may send a lone surrogate
         return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
