@@ -67,6 +67,8 @@ def request(
         product = product or form.details.product
         quantity = form.details.quantity if quantity is None else quantity  # 0 is refused, not replaced
         order_no = order_no or form.details.order_no
+    if quantity is not None:
+        policy.limits.quantity(quantity, label="退货数量")  # the bound before the rules about the complaint's quantity
     r.check_request(
         requester=actor,
         owner=owner,

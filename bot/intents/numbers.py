@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.limits import QUANTITY_CEILING
-
 DIGITS = {
     "零": 0,
     "〇": 0,
@@ -64,8 +62,8 @@ def _last(text: str) -> str:
     return text[-1]
 
 
-# No quantity is larger than QUANTITY_CEILING (a configured maximum never goes past it); the configured maximum
-# itself is checked by the domain.
+# A number of more digits is read as 10**MAX_DIGITS (never converting a huge string); the domain refuses a quantity
+# beyond the configured maximum with a sentence naming it.
 MAX_DIGITS = 30
 
 
@@ -94,7 +92,7 @@ def to_int(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A quantity as written: its value when it is a positive whole number within the ceiling, else why not."""
+    """A quantity as written: its value when it is a positive whole number, else why not."""
 
     written: str
     value: int | None
@@ -113,6 +111,4 @@ def read_quantity(written: str, *, negative: bool = False, label: str = "数量"
     shown = shown if len(shown) <= 20 else shown[:20] + "…"
     if negative or number <= 0 or number != number.to_integral_value():
         return Quantity(shown, None, f"{label}要填正整数,收到的是「{shown}」。")
-    if number > QUANTITY_CEILING:
-        return Quantity(shown, None, f"{label}要填 10 亿以内的正整数,收到的是「{shown}」。")
-    return Quantity(shown, int(number), None)
+    return Quantity(shown, int(number), None)  # the domain checks it against the configured maximum
