@@ -3,7 +3,8 @@
 The order matters: references are taken out first (KS/RMA/order numbers), then customer and product
 from the catalogue (exact, alias, code without dash, one-character typo), then the quantity; the
 intent is decided from the words and what was found, and the defect is what is left of the sentence
-once the filler at the edges of each phrase is removed.
+once the filler at the edges of each phrase is removed. The patterns are in ``patterns.py``, the reading of
+each field in ``extract.py``; this module decides the intent and which fields it keeps.
 """
 
 from __future__ import annotations
