@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.context import Understood
-from bot.intents.understand import normalise
+from bot.intents.extract import normalise
 
 DEFAULT_NOW = "2026-11-22T10:00:00+08:00"
 
