@@ -70,7 +70,7 @@ def act(
         )
     else:
         raise NotAllowed(f"没有「{action}」这个操作。")
-    note = values.get("reason") or None if action == "reject" else None
+    note = (values.get("reason") or None) if action == "reject" else None
     saved = store(
         uow,
         uow.eightds,
