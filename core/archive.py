@@ -24,6 +24,7 @@ from core.errors import NotAllowed, NotFound
 from core.limits import DEFAULT_LIMITS, Limits, unprintable
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
+from core.records import store
 
 AUDIT_ENTITY = "customer"
 
@@ -173,6 +174,26 @@ def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now:
         _audit(uow, new, "reassign", actor, now, {"owner": from_}, {"owner": to})
         moved.append(new)
     return moved
+
+
+def mark_key(uow: UnitOfWork, customer_id: int, *, actor: str, now: datetime) -> CustomerRecord | None:
+    """Mark a customer as a key customer (重点客户) once its designation is approved; None if it is gone."""
+    record = uow.customers.get(customer_id)
+    if record is None:
+        return None
+    marked = replace(record, key=True, updated_at=now, version=record.version + 1)
+    return store(
+        uow,
+        uow.customers,
+        record,
+        marked,
+        entity=AUDIT_ENTITY,
+        snapshot=lambda c: {"key": c.key},
+        action="key",
+        actor=actor,
+        now=now,
+        entity_id=lambda c: c.name,  # as every customer row: names are unique and never change
+    )
 
 
 def export(uow: UnitOfWork, *, actor: str, to: str, now: datetime) -> list[CustomerRecord]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
 from core import approval as a
 from core import orders as o
 from core.approval_flow import open_approval
-from core.audit import AuditEntry, diff
 from core.errors import NotFound, StaleCard
 from core.org import Org
 from core.ports import UnitOfWork
+from core.records import store
 from core.services import Policy, person
 
 AUDIT_ENTITY = "order"
@@ -28,17 +27,18 @@ def _store(
     now: datetime,
     note: str | None = None,
 ) -> o.Order:
-    b: dict[str, Any]
-    new: dict[str, Any]
-    if before is None:
-        after = uow.orders.add(after)
-        b, new = {}, o.snapshot(after)
-    else:
-        uow.orders.save(after, expected_version=before.version)
-        b, new = diff(o.snapshot(before), o.snapshot(after))
-    assert after.id is not None
-    uow.audit.append(AuditEntry(AUDIT_ENTITY, str(after.id), action, actor, now, b, new, note))
-    return after
+    return store(
+        uow,
+        uow.orders,
+        before,
+        after,
+        entity=AUDIT_ENTITY,
+        snapshot=o.snapshot,
+        action=action,
+        actor=actor,
+        now=now,
+        note=note,
+    )
 
 
 def _open_review(uow: UnitOfWork, order: o.Order, *, org: Org, policy: Policy, now: datetime) -> a.Approval:

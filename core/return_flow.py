@@ -9,11 +9,11 @@ from typing import Any
 from core import approval as a
 from core import returns as r
 from core.approval_flow import open_approval
-from core.audit import AuditEntry, diff
 from core.clocks import ClockName, due_at
 from core.errors import NotFound, StaleCard
 from core.org import Org
 from core.ports import UnitOfWork
+from core.records import store
 from core.services import PHOTO_WINDOW, Policy, find, person
 
 AUDIT_ENTITY = "return"
@@ -28,17 +28,18 @@ def _store(
     now: datetime,
     note: str | None = None,
 ) -> r.ReturnRequest:
-    b: dict[str, Any]
-    new: dict[str, Any]
-    if before is None:
-        after = uow.returns.add(after)
-        b, new = {}, r.snapshot(after)
-    else:
-        uow.returns.save(after, expected_version=before.version)
-        b, new = diff(r.snapshot(before), r.snapshot(after))
-    assert after.id is not None
-    uow.audit.append(AuditEntry(AUDIT_ENTITY, str(after.id), action, actor, now, b, new, note))
-    return after
+    return store(
+        uow,
+        uow.returns,
+        before,
+        after,
+        entity=AUDIT_ENTITY,
+        snapshot=r.snapshot,
+        action=action,
+        actor=actor,
+        now=now,
+        note=note,
+    )
 
 
 def request(

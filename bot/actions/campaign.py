@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cards import campaign as cards
 from bot.context import ActionRouter, Context
-from core import campaign as cp
+from core import campaign_flow
 from core.errors import NotFound
 from core.services import person
 
@@ -19,12 +19,10 @@ def on_survey_card(ctx: Context) -> None:
     if click is None or ids is None:
         raise NotFound("卡片编号无效。")
     campaign_id, index, version = ids
-    campaign = ctx.uow.campaigns.get(campaign_id)
-    if campaign is None:
-        raise NotFound("找不到这次调查。")
     actor = person(ctx.org, ctx.event.user)
-    after = cp.record(campaign, index=index, actor=actor, values=click.values, version=version, now=ctx.now)
-    ctx.uow.campaigns.save(after, expected_version=campaign.version)
+    after = campaign_flow.record(
+        ctx.uow, campaign_id, index=index, actor=actor, values=click.values, version=version, now=ctx.now
+    )
     left = sum(1 for s in after.surveys if not s.scores and s.owner == actor.id)
     more = f"您还有 {left} 家待调查。" if left else "您负责的客户已全部调查。"
     ctx.reply(f"已登记 {after.surveys[index].customer}。{more}", card=cards.survey_card(after, index, ctx.policy.tz))

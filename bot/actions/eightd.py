@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.cards import eightd as cards
 from bot.context import ActionRouter, Context
 from core import eightd as e8
+from core import eightd_flow
 from core.complaint import Complaint
-from core.errors import NotAllowed, NotFound
 from core.messages import Recipient
 from core.org import Role
 from core.services import person
@@ -17,17 +17,13 @@ router = ActionRouter()
 def open_for_repeat(ctx: Context, form: Complaint) -> e8.EightD | None:
     """When ``form`` repeats earlier ones and has no 8D yet: open one for QA and send its card (this
     transaction). Returns the new 8D."""
-    if not form.repeat_of or form.id is None or not form.number:
-        return None
-    if ctx.uow.eightds.by_number(f"8D-{form.number}") is not None:
-        return None
     qa = [p.id for p in ctx.org.with_role(Role.QA)]
     owner = form.qa_owner or (qa[0] if qa else form.owner)
-    opened = ctx.uow.eightds.add(
-        e8.open_eightd(complaint_id=form.id, complaint_no=form.number, repeats=form.repeat_of, owner=owner, now=ctx.now)
-    )
+    opened = eightd_flow.open_for_repeat(ctx.uow, form, owner=owner, actor=ctx.event.user, now=ctx.now)
+    if opened is None:
+        return None
     text = f"⚠️ 重复投诉:{form.number} 与 {'、'.join(form.repeat_of)} 相同(客户、产品、问题类型),已开 8D。"
-    ctx.send(Recipient.user(owner), text=text, card=cards.card(opened, ctx.org, ctx.policy.tz))
+    ctx.send(Recipient.user(opened.owner), text=text, card=cards.card(opened, ctx.org, ctx.policy.tz))
     return opened
 
 
@@ -35,24 +31,10 @@ def open_for_repeat(ctx: Context, form: Complaint) -> e8.EightD | None:
 def on_eightd_card(ctx: Context) -> None:
     """Write the next discipline, or approve / send back the closure."""
     click, eightd_id, step = ctx.tapped(cards.parse_card_id)
-    report = ctx.uow.eightds.get(eightd_id)
-    if report is None:
-        raise NotFound("找不到这份 8D。")
     actor = person(ctx.org, ctx.event.user)
-    if click.action == "write":
-        after = e8.write_step(report, actor=actor, text=click.values.get("text", ""), card_step=step, now=ctx.now)
-    elif click.action in ("approve", "reject"):
-        after = e8.decide_closure(
-            report,
-            actor=actor,
-            approve=click.action == "approve",
-            reason=click.values.get("reason", ""),
-            card_step=step,
-            now=ctx.now,
-        )
-    else:
-        raise NotAllowed(f"没有「{click.action}」这个操作。")
-    ctx.uow.eightds.save(after, expected_version=report.version)
+    report, after = eightd_flow.act(
+        ctx.uow, eightd_id, actor=actor, action=click.action, values=click.values, card_step=step, now=ctx.now
+    )
     card = cards.card(after, ctx.org, ctx.policy.tz)
     owner = Recipient.user(after.owner)
     if after.state is e8.EightDState.CLOSING:

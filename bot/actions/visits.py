@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.cards import visits as cards
 from bot.context import ActionRouter, Context
+from core import visit_flow
 from core import visits as v
 from core.errors import NotFound
 from core.messages import Recipient
@@ -20,18 +21,15 @@ def on_question_card(ctx: Context) -> None:
     if click is None or ids is None:
         raise NotFound("卡片编号无效。")
     visit_id, index, version = ids
-    visit = ctx.uow.visits.get(visit_id)
-    if visit is None:
-        raise NotFound("找不到这次拜访记录。")
-    after = v.answer(
-        visit,
+    after = visit_flow.answer(
+        ctx.uow,
+        visit_id,
         index=index,
         actor=person(ctx.org, ctx.event.user),
         text=click.values.get("answer", ""),
         card_version=version,
         now=ctx.now,
     )
-    ctx.uow.visits.save(after, expected_version=visit.version)
     ctx.reply(
         f"已答复:{after.label} 问题 {index + 1}。", card=cards.question_card(after, index, ctx.org, ctx.policy.tz)
     )

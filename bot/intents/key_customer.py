@@ -4,13 +4,12 @@ through the approval engine (``[approvals.key_customer]``); on approval the arch
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot.context import Context, IntentRouter, Understood
 from bot.notify.approvals import Subject, register, send_cards
 from bot.protocol import CardField
 from core import approval as a
-from core import services
+from core import archive, services
 from core.approval_flow import open_approval
 from core.messages import Recipient
 from core.org import Role
@@ -40,8 +39,8 @@ def _settled(ctx: Context, approval: a.Approval) -> None:
         return
     requester = Recipient.user(approval.requester)
     if approval.state is a.ApprovalState.APPROVED:
-        marked = replace(record, key=True, updated_at=ctx.now, version=record.version + 1)
-        ctx.uow.customers.save(marked, expected_version=record.version)
+        decider = approval.votes[-1].approver if approval.votes else approval.requester
+        archive.mark_key(ctx.uow, _customer_id(approval), actor=decider, now=ctx.now)
         ctx.send(requester, text=f"「{record.name}」已认定为重点客户。")
         if record.owner != approval.requester:
             ctx.send(Recipient.user(record.owner), text=f"您负责的「{record.name}」已认定为重点客户。")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from bot.cards import visits as cards
 from bot.context import Context, IntentRouter, Understood
-from core import services
+from core import services, visit_flow
 from core.clocks import ClockPolicy, ClockUnit, due_at
 from core.messages import Recipient
 from core.org import Role
-from core.visits import Question, Visit, questions_in
 
 router = IntentRouter()
 
@@ -36,12 +35,17 @@ def record_visit(ctx: Context, understood: Understood) -> None:
     text = ctx.event.text or ""
     due = due_at(ctx.now, ANSWER_WITHIN, calendar=ctx.policy.calendar, tz=ctx.policy.tz)
     owner = question_owner(ctx)
-    limits = ctx.policy.limits
-    limits.text(str(customer), field="customer")
-    questions = tuple(
-        Question(limits.text(q, field="question", label="客户问题"), owner, due) for q in questions_in(text)
+    visit = visit_flow.record(
+        ctx.uow,
+        customer=str(customer),
+        text=text,
+        by=me.id,
+        owner=owner,
+        due=due,
+        limits=ctx.policy.limits,
+        now=ctx.now,
     )
-    visit = ctx.uow.visits.add(Visit(None, str(customer), me.id, ctx.now, questions))
+    questions = visit.questions
     if not questions:
         ctx.reply(f"已记录{visit.label}。客户若提出问题,请这样写:拜访{customer},客户提出:1.… 2.…")
         return

@@ -20,12 +20,14 @@ from bot.protocol import message_payload
 from bot.reports import monthly as monthly_report
 from bot.scheduler import failures
 from core import campaign as cp
+from core import campaign_flow
 from core.campaign import Campaign
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
 from core.nag import due_looks, due_nudge, next_look, plan_looks, plan_rules
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
+from core.records import SCHEDULER
 from core.report import MonthlySummary
 from core.services import Policy
 
@@ -314,22 +316,22 @@ def start_campaign(
     now: datetime,
     percent: int | None = None,
     seed: int | None = None,
+    actor: str = SCHEDULER,
 ) -> Campaign:
     """Sample the active (not provisional) customers of the archive and send each owner a survey card per
     customer. The seed is kept on the campaign for auditors (by default, from the start time)."""
     settings = policy.campaigns
     active = [(c.name, c.owner) for c in uow.customers.all() if not c.provisional]
-    campaign = uow.campaigns.add(
-        cp.start(
-            active,
-            name=_half(now, policy.tz),
-            percent=percent or settings.percent,
-            seed=seed if seed is not None else int(now.timestamp()),
-            items=settings.items,
-            target=settings.target,
-            now=now,
-            closes_at=now + timedelta(days=settings.days_open),
-        )
+    campaign = campaign_flow.start(
+        uow,
+        active,
+        name=_half(now, policy.tz),
+        percent=percent or settings.percent,
+        seed=seed if seed is not None else int(now.timestamp()),
+        settings=settings,
+        actor=actor,
+        now=now,
+        closes_at=now + timedelta(days=settings.days_open),
     )
     for i, survey in enumerate(campaign.surveys):
         to = Recipient.user(survey.owner)
@@ -340,12 +342,11 @@ def start_campaign(
 
 
 def close_campaign(
-    uow: UnitOfWork, org: Org, campaign: Campaign, channel_for: ChannelFor, *, now: datetime
+    uow: UnitOfWork, org: Org, campaign: Campaign, channel_for: ChannelFor, *, now: datetime, actor: str = SCHEDULER
 ) -> Campaign:
     """Close it: results (with the change from the last campaign) to the mgmt group or the gm; every item below
     target to QA, to be handled as customer feedback."""
-    closed = cp.close(campaign, now=now)
-    uow.campaigns.save(closed, expected_version=campaign.version)
+    closed = campaign_flow.close(uow, campaign, actor=actor, now=now)
     earlier = [c for c in uow.campaigns.since(campaign.started_at - timedelta(days=400)) if c.id != campaign.id]
     previous = max((c for c in earlier if c.state == "closed"), key=lambda c: c.started_at, default=None)
     chat = org.chat_for(ChatPurpose.MGMT)
