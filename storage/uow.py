@@ -16,10 +16,9 @@ from sqlmodel import Session, col, select
 
 from core.analysis import ReturnAnalysis
 from core.approval import Approval
-from core.audit import AuditEntry
 from core.campaign import Campaign
 from core.eightd import EightD
-from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
+from core.messages import InboxEvent
 from core.orders import Order
 from core.ports import (
     AuditLog,
@@ -36,7 +35,9 @@ from core.ports import (
 )
 from core.returns import ReturnRequest
 from core.visits import Visit
+from storage.audit import SqlAudit
 from storage.complaints import SqlComplaints
+from storage.counters import SqlCounters
 from storage.customers import SqlCustomers
 from storage.db import upsert
 from storage.inbox_sql import (
@@ -51,6 +52,7 @@ from storage.inbox_sql import (
     stored_time,
 )
 from storage.jobs import SqlJobFailures
+from storage.outbox import SqlOutbox
 from storage.records import (
     ANALYSES,
     APPROVALS,
@@ -62,149 +64,13 @@ from storage.records import (
     SqlRecords,
 )
 from storage.tables import (
-    AuditRow,
     CardCopyRow,
-    CounterRow,
     InboxRow,
     JobRunRow,
     MediaRow,
     NagAckRow,
-    OutboxRow,
     PlatformTokenRow,
 )
-
-
-class SqlAudit:
-    """The append-only ``audit_log`` table."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def append(self, entry: AuditEntry) -> None:
-        self.session.add(
-            AuditRow(
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                action=entry.action,
-                actor=entry.actor,
-                at=entry.at,
-                before=entry.before,
-                after=entry.after,
-                note=entry.note,
-            )
-        )
-
-    def history(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
-        self.session.flush()
-        rows = self.session.exec(
-            select(AuditRow)
-            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
-            .order_by(col(AuditRow.id))
-        ).all()
-        return [
-            AuditEntry(
-                entity=r.entity,
-                entity_id=r.entity_id,
-                action=r.action,
-                actor=r.actor,
-                at=r.at,
-                before=r.before,
-                after=r.after,
-                note=r.note,
-            )
-            for r in rows
-        ]
-
-
-class SqlCounters:
-    """Sequences in the ``counter`` table: one atomic upsert, locked until the transaction ends."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def next(self, key: str) -> int:
-        table = CounterRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            upsert(self.session)(table)
-            .values(key=key, value=1)
-            .on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1})
-            .returning(table.c.value)
-        )
-        return int(self.session.execute(stmt).scalar_one())
-
-
-class SqlOutbox:
-    """The transactional outbox."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, message: OutboundMessage, *, channel: str, now: datetime) -> bool:
-        table = OutboxRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            upsert(self.session)(table)
-            .values(
-                key=message.key,
-                channel=channel,
-                recipient_kind=message.recipient.kind.value,
-                recipient_id=message.recipient.id,
-                payload=message.payload,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.id)
-        )
-        return self.session.execute(stmt).scalar_one_or_none() is not None
-
-    def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
-        rows = self.session.exec(
-            select(OutboxRow)
-            .where(
-                OutboxRow.status == "pending",
-                col(OutboxRow.next_attempt_at) <= now,
-                col(OutboxRow.channel).in_(list(channels)),
-            )
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if rows:
-            self.session.execute(
-                sa.update(OutboxRow)
-                .where(col(OutboxRow.id).in_([r.id for r in rows]))
-                .values(next_attempt_at=lease_until)
-                .execution_options(synchronize_session=False)
-            )
-        return [
-            Delivery(
-                id=r.id or 0,
-                channel=r.channel,
-                recipient=Recipient(RecipientKind(r.recipient_kind), r.recipient_id),
-                payload=r.payload,
-                key=r.key,
-                attempts=r.attempts,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
-
-    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
-        self.session.execute(
-            sa.update(OutboxRow)
-            .where(col(OutboxRow.id) == delivery_id)
-            .values(status="sent", sent_at=now, attempts=OutboxRow.attempts + 1)
-        )
-
-    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None) -> None:
-        values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:2000]}
-        if retry_at is None:
-            values["status"] = "dead"
-        else:
-            values["next_attempt_at"] = retry_at
-        self.session.execute(sa.update(OutboxRow).where(col(OutboxRow.id) == delivery_id).values(**values))
 
 
 class SqlInbox:
@@ -473,7 +339,10 @@ __all__ = [  # the inbox SQL, imported from here before it had a module of its o
     "PG_INBOX_INSERT",
     "PG_INBOX_INSERT_UNLESS_COPIES",
     "Execute",
+    "SqlAudit",
     "SqlComplaints",
+    "SqlCounters",
+    "SqlOutbox",
     "SqlUnitOfWork",
     "first_copies",
     "pg_inbox_batch",
