@@ -14,7 +14,7 @@ from core.errors import ConcurrentUpdate
 from core.ports import NagPlan
 from core.routing import MayAct
 from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import nag_due, plan_nags
+from storage.nag_notes import nag_due, plan_nags
 from storage.tables import ComplaintClockRow, ComplaintPhotoRow, ComplaintRow
 
 

@@ -32,9 +32,11 @@ from core.ports import (
 from core.returns import ReturnRequest
 from core.visits import Visit
 from storage.audit import SqlAudit
+from storage.codecs import APPROVALS, ORDERS, RETURNS
 from storage.complaints import SqlComplaints
 from storage.counters import SqlCounters
 from storage.customers import SqlCustomers
+from storage.followup_codecs import ANALYSES, CAMPAIGNS, EIGHTDS, VISITS
 from storage.inbox import SqlInbox
 from storage.inbox_sql import (
     PG_COPIES,
@@ -52,7 +54,7 @@ from storage.media import SqlMedia
 from storage.nags import SqlNags
 from storage.outbox import SqlOutbox
 from storage.platform_state import SqlPlatformState
-from storage.records import ANALYSES, APPROVALS, CAMPAIGNS, EIGHTDS, ORDERS, RETURNS, VISITS, SqlRecords
+from storage.records import SqlRecords
 
 
 class SqlUnitOfWork:
