@@ -10,7 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 
 def normalise_url(url: str) -> str:
@@ -123,3 +125,8 @@ class Checkpointer:
                 log.warning("WAL checkpoint failed: %s", e)
             if stopping:
                 return
+
+
+def upsert(session: Session) -> Any:
+    """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

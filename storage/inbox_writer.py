@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 
 from storage.db import normalise_url, sqlite_settings, sqlite_uri
-from storage.uow import (
+from storage.inbox_sql import (
     PG_INBOX_INSERT,
     PG_INBOX_INSERT_UNLESS_COPIES,
     first_copies,

@@ -1,30 +1,20 @@
-"""Repositories and the unit of work over one SQLAlchemy session (implements ``core.ports``)."""
+"""The unit of work: one SQLAlchemy session and the repositories over it (implements ``core.ports.UnitOfWork``)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import replace
-from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.analysis import ReturnAnalysis
 from core.approval import Approval
-from core.audit import AuditEntry
 from core.campaign import Campaign
-from core.complaint import OPEN_STATES, Complaint, State
 from core.eightd import EightD
-from core.errors import ConcurrentUpdate
-from core.messages import Delivery, InboxEvent, OutboundMessage, Recipient, RecipientKind
 from core.orders import Order
 from core.ports import (
     AuditLog,
@@ -34,636 +24,37 @@ from core.ports import (
     Inbox,
     JobFailures,
     MediaStore,
-    NagPlan,
     Nags,
     Outbox,
     PlatformState,
     Records,
 )
 from core.returns import ReturnRequest
-from core.routing import MayAct
 from core.visits import Visit
+from storage.audit import SqlAudit
+from storage.codecs import APPROVALS, ORDERS, RETURNS
+from storage.complaints import SqlComplaints
+from storage.counters import SqlCounters
 from storage.customers import SqlCustomers
+from storage.followup_codecs import ANALYSES, CAMPAIGNS, EIGHTDS, VISITS
+from storage.inbox import SqlInbox
+from storage.inbox_sql import (
+    PG_COPIES,
+    PG_INBOX_INSERT,
+    PG_INBOX_INSERT_UNLESS_COPIES,
+    Execute,
+    first_copies,
+    pg_inbox_batch,
+    sqlite_copies,
+    sqlite_inbox_add,
+    stored_time,
+)
 from storage.jobs import SqlJobFailures
-from storage.mappers import complaint_from_row, complaint_to_row
-from storage.records import (
-    ANALYSES,
-    APPROVALS,
-    CAMPAIGNS,
-    EIGHTDS,
-    ORDERS,
-    RETURNS,
-    VISITS,
-    SqlRecords,
-    nag_due,
-    plan_nags,
-)
-from storage.tables import (
-    AuditRow,
-    CardCopyRow,
-    ComplaintClockRow,
-    ComplaintPhotoRow,
-    ComplaintRow,
-    CounterRow,
-    InboxRow,
-    JobRunRow,
-    MediaRow,
-    NagAckRow,
-    OutboxRow,
-    PlatformTokenRow,
-)
-
-_INBOX_CHUNK = 1000  # events per INSERT on SQLite: 4,000 parameters, under its limit of 32,766
-
-
-# PostgreSQL's inbox write (here and in storage/inbox_writer.py): one statement text whatever the batch size, and
-# the batch as one JSON document (``pg_inbox_batch``), so psycopg parses the statement once and PostgreSQL plans
-# it once (2,000 placeholders took ~180 µs per batch to parse, and text arrays of JSON ~50 µs per event to escape).
-PG_INBOX_INSERT = (
-    "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) "
-    "SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
-    "ON CONFLICT (platform, event_key) DO NOTHING RETURNING id, platform, event_key"
-)
-PG_COPIES = "SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s AND recipient = ANY(%s)"
-# ``PG_INBOX_INSERT`` unless one of the recipients holds a copy of the card, in one statement (one snapshot). It
-# gives the stored rows (id, platform, event_key), or, when there are copies, stores nothing and gives the copies
-# (NULL, recipient, ref). Parameters: platform, card_id, recipients, received_at, the batch.
-PG_INBOX_INSERT_UNLESS_COPIES = (
-    "WITH copies AS (SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s "
-    "AND recipient = ANY(%s)), stored AS (INSERT INTO inbox (platform, event_key, payload, status, attempts, "
-    "received_at) SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
-    "WHERE NOT EXISTS (SELECT 1 FROM copies) ON CONFLICT (platform, event_key) DO NOTHING "
-    "RETURNING id, platform, event_key) "
-    "SELECT id, platform, event_key FROM stored UNION ALL SELECT NULL, recipient, ref FROM copies"
-)
-
-
-def pg_inbox_batch(events: Iterable[tuple[str, str, dict[str, Any]]]) -> str:
-    """(platform, event_key, payload) events as ``PG_INBOX_INSERT``'s JSON document."""
-    return json.dumps([{"p": p, "k": k, "j": payload} for p, k, payload in events])
-
-
-def first_copies(events: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[tuple[str, str], int]:
-    """(platform, event_key) -> the index of its first copy in ``events`` (a later copy is a duplicate too)."""
-    first: dict[tuple[str, str], int] = {}
-    for i, (platform, key, _) in enumerate(events):
-        first.setdefault((platform, key), i)
-    return first
-
-
-def stored_time(dialect: sa.Dialect, at: datetime) -> Any:
-    """``at`` as the inbox's ``received_at`` column stores it on ``dialect`` (the column's own type, so rows
-    written in plain SQL read back exactly like rows written by the ORM)."""
-    processor = _TIME_PROCESSORS.get(dialect.name)
-    if processor is None:
-        column = InboxRow.__table__.c.received_at  # type: ignore[attr-defined]
-        processor = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        _TIME_PROCESSORS[dialect.name] = processor
-    return processor(at)
-
-
-_TIME_PROCESSORS: dict[str, Callable[[Any], Any]] = {}
-
-
-# SQLite's inbox write (``SqlInbox`` here and ``SqliteInboxWriter`` in storage/inbox_writer.py), through any
-# ``execute(sql, params)`` whose result has ``fetchone()`` and iterates over rows: a SQLAlchemy connection's
-# ``exec_driver_sql`` or a sqlite3 connection's ``execute``.
-Execute = Callable[[str, tuple[Any, ...]], Any]
-
-
-def sqlite_inbox_add(execute: Execute, events: Sequence[tuple[str, str, dict[str, Any]]], at: Any) -> list[int | None]:
-    """Store ``events`` (platform, event_key, payload) received ``at`` (as ``stored_time`` gives it) unless
-    stored before; each one's inbox id, None for a duplicate. Inside a transaction that holds the write lock."""
-    ids: list[int | None] = [None] * len(events)
-    first = first_copies(events)
-    chosen = [events[i] for i in first.values()]
-    for start in range(0, len(chosen), _INBOX_CHUNK):
-        chunk = chosen[start : start + _INBOX_CHUNK]
-        values = ", ".join(["(?, ?, ?, 'pending', 0, ?)"] * len(chunk))
-        params: list[Any] = []
-        for platform, key, payload in chunk:
-            params += (platform, key, json.dumps(payload), at)  # as SQLAlchemy's JSON type writes it
-        execute(
-            "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) VALUES "
-            f"{values} ON CONFLICT (platform, event_key) DO NOTHING",
-            tuple(params),
-        )
-        # Python's sqlite3 lets go of the GIL for every row it steps through, and each time a thread waits for it
-        # again behind the event loop: RETURNING cost a wait per event. The rows this INSERT added have the ids
-        # last_insert_rowid() - changes() + 1 … last_insert_rowid() (a rowid table under this transaction's write
-        # lock numbers them in turn), read back as one row.
-        (rows,) = execute(
-            "SELECT json_group_array(json_array(id, platform, event_key)) FROM inbox "
-            "WHERE changes() > 0 AND id > last_insert_rowid() - changes() AND id <= last_insert_rowid()",
-            (),
-        ).fetchone()
-        for event_id, platform, key in json.loads(rows):
-            ids[first[(platform, key)]] = event_id
-    return ids
-
-
-def sqlite_copies(execute: Execute, platform: str, card_id: str, recipients: Sequence[str]) -> dict[str, str]:
-    """recipient -> ref of the copies of ``card_id`` that ``platform`` keeps for ``recipients``."""
-    wanted = sorted(set(recipients))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
-        chunk = wanted[start : start + 10_000]
-        rows = execute(
-            "SELECT recipient, ref FROM card_copy WHERE platform = ? AND card_id = ? "
-            f"AND recipient IN ({', '.join(['?'] * len(chunk))})",
-            (platform, card_id, *chunk),
-        )
-        found.update({recipient: ref for recipient, ref in rows})
-    return found
-
-
-def _upsert(session: Session) -> Any:
-    """The dialect's INSERT with ON CONFLICT support (SQLite and PostgreSQL both have it)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-class SqlComplaints:
-    """Complaint forms in the ``complaint`` table."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, form: Complaint) -> Complaint:
-        row = complaint_to_row(form)
-        self.session.add(row)
-        self.session.flush()
-        assert row.id is not None
-        self._write_clocks(row.id, form)
-        return replace(form, id=row.id)
-
-    def _write_clocks(self, form_id: int, form: Complaint, *, replace_old: bool = False) -> None:
-        """The form's clocks as ``complaint_clock`` rows (for SQL reports), in this transaction."""
-        table = ComplaintClockRow.__table__  # type: ignore[attr-defined]
-        if replace_old:
-            self.session.execute(sa.delete(table).where(table.c.complaint_id == form_id))
-        if form.clocks:
-            self.session.execute(
-                sa.insert(table),
-                [
-                    {
-                        "complaint_id": form_id,
-                        "name": c.name.value,
-                        "started_at": form.created_at,
-                        "due_at": c.due_at,
-                        "met_at": c.met_at,
-                    }
-                    for c in form.clocks
-                ],
-            )
-
-    def _forms(self, rows: Sequence[ComplaintRow]) -> list[Complaint]:
-        ids = [r.id for r in rows if r.id is not None]
-        photos: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 10_000):  # SQLite takes at most 32,766 parameters in one statement
-            found = self.session.exec(
-                select(ComplaintPhotoRow)
-                .where(col(ComplaintPhotoRow.complaint_id).in_(ids[start : start + 10_000]))
-                .order_by(col(ComplaintPhotoRow.id))
-            ).all()
-            for p in found:
-                photos.setdefault(p.complaint_id, []).append(p.media_id)
-        return [complaint_from_row(r, tuple(photos.get(r.id or 0, ()))) for r in rows]
-
-    def get(self, form_id: int) -> Complaint | None:
-        row = self.session.get(ComplaintRow, form_id, populate_existing=True)
-        return self._forms([row])[0] if row else None
-
-    def by_number(self, number: str) -> Complaint | None:
-        row = self.session.exec(select(ComplaintRow).where(ComplaintRow.number == number)).first()
-        return self._forms([row])[0] if row else None
-
-    def latest_submitted(self, owner: str, *, since: datetime) -> Complaint | None:
-        row = self.session.exec(
-            select(ComplaintRow)
-            .where(ComplaintRow.owner == owner, col(ComplaintRow.submitted_at) >= since)
-            .order_by(col(ComplaintRow.submitted_at).desc(), col(ComplaintRow.id).desc())
-        ).first()
-        return self._forms([row])[0] if row else None
-
-    def for_customer(self, name: str) -> Sequence[str]:
-        numbers = self.session.exec(
-            select(ComplaintRow.number)
-            .where(
-                ComplaintRow.customer == name, ComplaintRow.state != "cancelled", col(ComplaintRow.number).is_not(None)
-            )
-            .order_by(col(ComplaintRow.submitted_at).desc())
-        ).all()
-        return [n for n in numbers if n]
-
-    def similar(self, *, customer: str, product: str, problem: str, since: datetime, exclude: int) -> Sequence[str]:
-        numbers = self.session.exec(
-            select(ComplaintRow.number)
-            .where(
-                ComplaintRow.customer == customer,
-                ComplaintRow.product == product,
-                ComplaintRow.problem == problem,
-                col(ComplaintRow.submitted_at) >= since,
-                ComplaintRow.state != "cancelled",
-                ComplaintRow.id != exclude,
-                col(ComplaintRow.number).is_not(None),
-            )
-            .order_by(col(ComplaintRow.submitted_at))
-        ).all()
-        return [n for n in numbers if n]
-
-    def known_customers(self) -> Sequence[str]:
-        names = self.session.exec(
-            select(ComplaintRow.customer).where(col(ComplaintRow.number).is_not(None)).distinct()
-        ).all()
-        return sorted(n for n in names if n)
-
-    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
-        self.session.add(ComplaintPhotoRow(complaint_id=form_id, media_id=media_id, added_by=by, added_at=at))
-        self.session.flush()
-
-    def save(self, form: Complaint, *, expected_version: int) -> None:
-        assert form.id is not None
-        values = complaint_to_row(form).model_dump(exclude={"id"})
-        result = self.session.execute(
-            sa.update(ComplaintRow)
-            .where(col(ComplaintRow.id) == form.id, col(ComplaintRow.version) == expected_version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdate(f"complaint {form.id} changed since version {expected_version}")
-        self._write_clocks(form.id, form, replace_old=True)
-
-    def open_drafts(self, owner: str, *, limit: int | None = None) -> Sequence[Complaint]:
-        rows = self.session.exec(
-            select(ComplaintRow)
-            .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
-            .order_by(col(ComplaintRow.id).desc())
-            .limit(limit)
-        ).all()
-        return self._forms(rows)
-
-    def draft_count(self, owner: str) -> int:
-        return self.session.exec(
-            select(sa.func.count())
-            .select_from(ComplaintRow)
-            .where(ComplaintRow.owner == owner, ComplaintRow.state == State.DRAFT.value)
-        ).one()
-
-    def nag_due(self, *, rules: str, now: datetime) -> Sequence[Complaint]:
-        table: sa.Table = ComplaintRow.__table__  # type: ignore[attr-defined]
-        rows = self.session.exec(select(ComplaintRow).where(nag_due(table, rules=rules, now=now))).all()
-        open_states = {s.value for s in OPEN_STATES}  # sorted here: ORDER BY id would make SQLite scan the table
-        return self._forms(sorted((r for r in rows if r.state in open_states), key=lambda r: r.id or 0))
-
-    def plan_nags(self, plans: Sequence[NagPlan], *, rules: str) -> None:
-        plan_nags(self.session, ComplaintRow.__table__, plans, rules=rules)  # type: ignore[attr-defined]
-
-    def open_forms(self, *, may_act: MayAct | None = None, customer: str | None = None) -> Sequence[Complaint]:
-        query = select(ComplaintRow).where(col(ComplaintRow.state).in_([s.value for s in OPEN_STATES]))
-        if customer is not None:
-            query = query.where(ComplaintRow.customer == customer)
-        if may_act is not None:
-            query = query.where(_may_act(may_act))
-        return self._forms(self.session.exec(query.order_by(col(ComplaintRow.id))).all())
-
-
-def _may_act(m: MayAct) -> sa.ColumnElement[bool]:
-    """``MayAct.admits`` as SQL, so a person's tasks are read without loading every open form."""
-
-    def states(of: frozenset[State]) -> sa.ColumnElement[bool]:
-        return col(ComplaintRow.state).in_(sorted(s.value for s in of))
-
-    clauses: list[sa.ColumnElement[bool]] = [states(m.own_state) & (col(ComplaintRow.owner) == m.person)]
-    if m.any_state:
-        clauses.append(states(m.any_state))
-    if m.qa_owner_state:
-        clauses.append(states(m.qa_owner_state) & (col(ComplaintRow.qa_owner) == m.person))
-    if m.departments and m.department_state:
-        clauses.append(states(m.department_state) & col(ComplaintRow.department).in_(sorted(m.departments)))
-    return sa.or_(*clauses)
-
-
-class SqlAudit:
-    """The append-only ``audit_log`` table."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def append(self, entry: AuditEntry) -> None:
-        self.session.add(
-            AuditRow(
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                action=entry.action,
-                actor=entry.actor,
-                at=entry.at,
-                before=entry.before,
-                after=entry.after,
-                note=entry.note,
-            )
-        )
-
-    def history(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
-        self.session.flush()
-        rows = self.session.exec(
-            select(AuditRow)
-            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
-            .order_by(col(AuditRow.id))
-        ).all()
-        return [
-            AuditEntry(
-                entity=r.entity,
-                entity_id=r.entity_id,
-                action=r.action,
-                actor=r.actor,
-                at=r.at,
-                before=r.before,
-                after=r.after,
-                note=r.note,
-            )
-            for r in rows
-        ]
-
-
-class SqlCounters:
-    """Sequences in the ``counter`` table: one atomic upsert, locked until the transaction ends."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def next(self, key: str) -> int:
-        table = CounterRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(key=key, value=1)
-            .on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1})
-            .returning(table.c.value)
-        )
-        return int(self.session.execute(stmt).scalar_one())
-
-
-class SqlOutbox:
-    """The transactional outbox."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, message: OutboundMessage, *, channel: str, now: datetime) -> bool:
-        table = OutboxRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(
-                key=message.key,
-                channel=channel,
-                recipient_kind=message.recipient.kind.value,
-                recipient_id=message.recipient.id,
-                payload=message.payload,
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.id)
-        )
-        return self.session.execute(stmt).scalar_one_or_none() is not None
-
-    def claim(self, *, now: datetime, limit: int, channels: Sequence[str], lease_until: datetime) -> Sequence[Delivery]:
-        rows = self.session.exec(
-            select(OutboxRow)
-            .where(
-                OutboxRow.status == "pending",
-                col(OutboxRow.next_attempt_at) <= now,
-                col(OutboxRow.channel).in_(list(channels)),
-            )
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if rows:
-            self.session.execute(
-                sa.update(OutboxRow)
-                .where(col(OutboxRow.id).in_([r.id for r in rows]))
-                .values(next_attempt_at=lease_until)
-                .execution_options(synchronize_session=False)
-            )
-        return [
-            Delivery(
-                id=r.id or 0,
-                channel=r.channel,
-                recipient=Recipient(RecipientKind(r.recipient_kind), r.recipient_id),
-                payload=r.payload,
-                key=r.key,
-                attempts=r.attempts,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
-
-    def mark_sent(self, delivery_id: int, *, now: datetime) -> None:
-        self.session.execute(
-            sa.update(OutboxRow)
-            .where(col(OutboxRow.id) == delivery_id)
-            .values(status="sent", sent_at=now, attempts=OutboxRow.attempts + 1)
-        )
-
-    def mark_failed(self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None) -> None:
-        values: dict[str, Any] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:2000]}
-        if retry_at is None:
-            values["status"] = "dead"
-        else:
-            values["next_attempt_at"] = retry_at
-        self.session.execute(sa.update(OutboxRow).where(col(OutboxRow.id) == delivery_id).values(**values))
-
-
-class SqlInbox:
-    """The durable inbox."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, *, platform: str, event_key: str, payload: dict[str, Any], now: datetime) -> int | None:
-        table = InboxRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(
-                platform=platform,
-                event_key=event_key,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "event_key"])
-            .returning(table.c.id)
-        )
-        return self.session.execute(stmt).scalar_one_or_none()
-
-    def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
-        ids: list[int | None] = [None] * len(events)
-        first = first_copies(events)
-        if not first:
-            return ids
-        # Plain SQL: the acknowledgement path's one write (bot/intake.py). Built through SQLAlchemy's insert it
-        # cost ~45 µs per event in Python (insertmanyvalues, per-row parameter processing), as much as the rest
-        # of an acknowledgement; this costs a few (bench/ack.py).
-        conn = self.session.connection()
-        at = stored_time(conn.dialect, now)
-        if conn.dialect.name == "postgresql":
-            rows = conn.exec_driver_sql(PG_INBOX_INSERT, (at, pg_inbox_batch(events[i] for i in first.values())))
-            for event_id, platform, key in rows:
-                ids[first[(platform, key)]] = event_id
-            return ids
-        return sqlite_inbox_add(conn.exec_driver_sql, events, at)
-
-    def claim(self, event_id: int) -> InboxEvent | None:
-        row = self.session.exec(
-            select(InboxRow)
-            .where(InboxRow.id == event_id, InboxRow.status == "pending")
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        ).first()
-        if row is None or row.id is None:
-            return None
-        return InboxEvent(
-            id=row.id,
-            platform=row.platform,
-            event_key=row.event_key,
-            payload=row.payload,
-            received_at=row.received_at,
-            attempts=row.attempts,
-        )
-
-    def pending(self, *, limit: int) -> Sequence[int]:
-        ids = self.session.exec(
-            select(InboxRow.id).where(InboxRow.status == "pending").order_by(col(InboxRow.id)).limit(limit)
-        ).all()
-        return [i for i in ids if i is not None]
-
-    def mark_done(self, event_id: int, *, now: datetime) -> None:
-        self.session.execute(
-            sa.update(InboxRow)
-            .where(col(InboxRow.id) == event_id)
-            .values(status="done", processed_at=now, attempts=InboxRow.attempts + 1)
-        )
-
-    def mark_failed(self, event_id: int, *, error: str, give_up: bool) -> None:
-        self.session.execute(
-            sa.update(InboxRow)
-            .where(col(InboxRow.id) == event_id)
-            .values(
-                attempts=InboxRow.attempts + 1,
-                last_error=error[:2000],
-                status="failed" if give_up else "pending",
-            )
-        )
-
-
-class SqlMedia:
-    """Media bytes in the ``media`` table."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def put(self, data: bytes, *, content_type: str, now: datetime) -> str:
-        media_id = uuid.uuid4().hex
-        digest = hashlib.sha256(data).hexdigest()
-        self.session.add(
-            MediaRow(id=media_id, content_type=content_type, size=len(data), sha256=digest, data=data, created_at=now)
-        )
-        self.session.flush()
-        return media_id
-
-    def get(self, media_id: str) -> tuple[str, bytes] | None:
-        row = self.session.get(MediaRow, media_id)
-        return (row.content_type, row.data) if row else None
-
-
-class SqlPlatformState:
-    """Tokens and card copies in ``platform_token`` and ``card_copy``."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def token(self, platform: str, *, now: datetime) -> str | None:
-        row = self.session.get(PlatformTokenRow, platform, populate_existing=True)
-        return row.token if row and row.expires_at > now else None
-
-    def save_token(self, platform: str, token: str, *, expires_at: datetime) -> None:
-        table = PlatformTokenRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(platform=platform, token=token, expires_at=expires_at)
-            .on_conflict_do_update(index_elements=["platform"], set_={"token": token, "expires_at": expires_at})
-        )
-        self.session.execute(stmt)
-
-    def remember_copy(self, platform: str, *, recipient: str, card_id: str, ref: str, now: datetime) -> None:
-        table = CardCopyRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(platform=platform, recipient=recipient, card_id=card_id, ref=ref, created_at=now)
-            .on_conflict_do_update(index_elements=["platform", "recipient", "card_id"], set_={"ref": ref})
-        )
-        self.session.execute(stmt)
-
-    def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
-        row = self.session.exec(
-            select(CardCopyRow).where(
-                CardCopyRow.platform == platform, CardCopyRow.recipient == recipient, CardCopyRow.card_id == card_id
-            )
-        ).first()
-        return row.ref if row else None
-
-    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        # Plain SQL: it runs in every inbox write (WeCom's pending card inputs), where building and compiling
-        # the expanding IN of a Core select cost ~190 µs per batch.
-        wanted = sorted(set(recipients))
-        if not wanted:
-            return {}
-        conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
-            return {recipient: ref for recipient, ref in conn.exec_driver_sql(PG_COPIES, (platform, card_id, wanted))}
-        return sqlite_copies(conn.exec_driver_sql, platform, card_id, wanted)
-
-
-class SqlNags:
-    """Acknowledged clocks (``nag_ack``) and claimed jobs (``job_run``): a claim is an insert that only one
-    transaction can make (the primary key), so two workers never run one job."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def acknowledged(self, keys: Iterable[str] | None = None) -> frozenset[str]:
-        if keys is None:
-            return frozenset(self.session.exec(select(NagAckRow.key)).all())
-        wanted = sorted(set(keys))
-        found: set[str] = set()
-        for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
-            chunk = wanted[start : start + 10_000]
-            found.update(self.session.exec(select(NagAckRow.key).where(col(NagAckRow.key).in_(chunk))).all())
-        return frozenset(found)
-
-    def acknowledge(self, key: str, *, by: str, at: datetime) -> bool:
-        table = NagAckRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(key=key, by=by, at=at)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.key)
-        )
-        return self.session.execute(stmt).scalar_one_or_none() is not None  # rowcount is -1 on psycopg
-
-    def claim(self, job: str, *, at: datetime) -> bool:
-        table = JobRunRow.__table__  # type: ignore[attr-defined]
-        stmt = (
-            _upsert(self.session)(table)
-            .values(key=job, ran_at=at)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.key)
-        )
-        return self.session.execute(stmt).scalar_one_or_none() is not None
+from storage.media import SqlMedia
+from storage.nags import SqlNags
+from storage.outbox import SqlOutbox
+from storage.platform_state import SqlPlatformState
+from storage.records import SqlRecords
 
 
 class SqlUnitOfWork:
@@ -736,3 +127,26 @@ class SqlUnitOfWork:
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine`` that keep loaded values after commit."""
     return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+
+
+__all__ = [  # the repositories and the inbox SQL are re-exported: they were imported from here before
+    "PG_COPIES",
+    "PG_INBOX_INSERT",
+    "PG_INBOX_INSERT_UNLESS_COPIES",
+    "Execute",
+    "SqlAudit",
+    "SqlComplaints",
+    "SqlCounters",
+    "SqlInbox",
+    "SqlMedia",
+    "SqlNags",
+    "SqlOutbox",
+    "SqlPlatformState",
+    "SqlUnitOfWork",
+    "first_copies",
+    "pg_inbox_batch",
+    "session_factory",
+    "sqlite_copies",
+    "sqlite_inbox_add",
+    "stored_time",
+]
