@@ -1,4 +1,4 @@
-"""Bounds and malformed input (issue 19): quantities beyond the configured maximum, negative, zero or not numbers,
+"""Bounds and malformed input: quantities beyond the configured maximum, negative, zero or not numbers,
 over-long texts, card ids no database integer holds, NUL bytes, control characters and lone surrogates, and a
 customer file with a NUL byte. Each is refused with a short Chinese sentence naming the field and the limit (or
 cleaned and answered), never a crash, never a retry, and nothing stored changes."""

@@ -1,6 +1,5 @@
-"""Issue 19, the smaller points: private answers never land in a group, every export and hand-over of the customer
-archive is accountable, customers go only to sales, the demo refuses other sites, and a killed `kesu tick` loses
-no message."""
+"""Private answers never land in a group, every export and hand-over of the customer archive is accountable,
+customers go only to sales, the demo refuses other sites, and a killed `kesu tick` loses no message."""
 
 from __future__ import annotations
 
