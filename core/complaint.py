@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -294,6 +295,168 @@ QA_ROLES = (Role.QA, Role.QA_MANAGER)
 COMMENT_LABEL = {"comment": "意见/原因", "reason": "原因", "department": "责任部门", "note": "客户意见"}
 
 
+@dataclass(frozen=True)
+class _Ask:
+    """One requested step: who asks, with which values, against which org, at what time, under which duties."""
+
+    action: Action
+    actor: Person
+    values: dict[str, str]
+    org: Org
+    now: datetime
+    duties: Duties
+
+    def text(self, name: str) -> str | None:
+        """An optional typed value, stripped; None when blank."""
+        return self.values.get(name, "").strip() or None
+
+
+def _cancel(form: Complaint, ask: _Ask) -> Complaint:
+    """The owner drops a draft: it is cancelled and closed now."""
+    _require_state(form, State.DRAFT)
+    require_owner(form, ask.actor, "取消这张草稿")
+    return form._to(State.CANCELLED, ask.action, ask.actor, ask.now, closed_at=ask.now, asking=None)
+
+
+def _validity(form: Complaint, ask: _Ask) -> Complaint:
+    """QA judges a submitted form: valid goes to a department, customer-caused or misdirected needs a reason."""
+    _require_state(form, State.SUBMITTED)
+    _require_role(ask.actor, *QA_ROLES, what="做有效性确认(需要品质部)")
+    if ask.action is Action.VALID:
+        key = _need(ask.values, ("department",), COMMENT_LABEL)["department"]
+        dept = ask.org.department(key)
+        if dept is None:
+            names = "、".join(d.name for d in ask.org.departments)
+            raise MissingFields(f"没有「{key}」这个部门,可选:{names}。", ("department",))
+        return form._to(
+            State.ASSIGNED,
+            ask.action,
+            ask.actor,
+            ask.now,
+            note=dept.name,
+            qa_owner=ask.actor.id,
+            department=dept.id,
+            round=form.round + 1,
+        )
+    reason = _need(ask.values, ("reason",), COMMENT_LABEL)["reason"]
+    return form._to(
+        State.INVALID,
+        ask.action,
+        ask.actor,
+        ask.now,
+        note=reason,
+        qa_owner=ask.actor.id,
+        invalid_reason=reason,
+        resolution=Resolution(ask.action.value),
+        # Nothing to handle; the customer still needs sales' explanation (the first response).
+        clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), ask.now),
+    )
+
+
+def _respond(form: Complaint, ask: _Ask) -> Complaint:
+    """The department (or QA, where duties allow) answers an assigned form; the first-response clock is met."""
+    _require_state(form, State.ASSIGNED)
+    by_qa = responds_as_qa(form.department, ask.actor, ask.org, ask.duties)
+    got = _need(ask.values, REQUIRED_RESPONSE, RESPONSE_LABELS)
+    response = DeptResponse(
+        containment=got["containment"],
+        root_cause=got["root_cause"],
+        corrective=got["corrective"],
+        preventive=ask.text("preventive"),
+        by=ask.actor.id,
+        at=ask.now,
+        by_qa=by_qa,
+    )
+    return form._to(
+        State.RESPONDED,
+        ask.action,
+        ask.actor,
+        ask.now,
+        note=f"{department_name(form.department, ask.org)}对策由{BY_QA}" if by_qa else None,
+        response=response,
+        clocks=form._meet((ClockName.FIRST_RESPONSE,), ask.now),
+    )
+
+
+def _verify(form: Complaint, ask: _Ask) -> Complaint:
+    """QA (not the responder) verifies: effective meets the handling clocks, not effective goes back with a comment."""
+    _require_state(form, State.RESPONDED)
+    _require_role(ask.actor, *QA_ROLES, what="验证对策效果(需要品质部)")
+    check_verifier(form.response.by if form.response else None, ask.actor)
+    if ask.action is Action.EFFECTIVE:
+        return form._to(
+            State.VERIFIED,
+            ask.action,
+            ask.actor,
+            ask.now,
+            qa_comment=ask.text("comment"),
+            clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), ask.now),
+        )
+    comment = _need(ask.values, ("comment",), COMMENT_LABEL)["comment"]
+    return form._to(
+        State.ASSIGNED, ask.action, ask.actor, ask.now, note=comment, qa_comment=comment, round=form.round + 1
+    )
+
+
+def _reported(form: Complaint, ask: _Ask) -> Complaint:
+    """The owner records that the verified answer was reported to the customer."""
+    _require_state(form, State.VERIFIED)
+    require_owner(form, ask.actor, "登记回复客户")
+    return form._to(State.REPORTED, ask.action, ask.actor, ask.now, note=ask.text("note"))
+
+
+def _acceptance(form: Complaint, ask: _Ask) -> Complaint:
+    """The owner records the customer's answer: accepted closes as resolved, not accepted goes back with a note."""
+    _require_state(form, State.REPORTED)
+    require_owner(form, ask.actor, "登记客户确认")
+    if ask.action is Action.ACCEPTED:
+        note = ask.text("note")
+        return form._to(
+            State.CLOSED,
+            ask.action,
+            ask.actor,
+            ask.now,
+            note=note,
+            customer_note=note,
+            resolution=Resolution.RESOLVED,
+            closed_at=ask.now,
+        )
+    comment = _need(ask.values, ("note",), COMMENT_LABEL)["note"]
+    return form._to(
+        State.ASSIGNED, ask.action, ask.actor, ask.now, note=comment, customer_note=comment, round=form.round + 1
+    )
+
+
+def _explained(form: Complaint, ask: _Ask) -> Complaint:
+    """The owner records explaining an invalid form to the customer: it closes and the first-response clock is met."""
+    _require_state(form, State.INVALID)
+    require_owner(form, ask.actor, "登记已向客户说明")
+    return form._to(
+        State.CLOSED,
+        ask.action,
+        ask.actor,
+        ask.now,
+        note=ask.text("note"),
+        closed_at=ask.now,
+        clocks=form._meet((ClockName.FIRST_RESPONSE,), ask.now),
+    )
+
+
+_STEPS: dict[Action, Callable[[Complaint, _Ask], Complaint]] = {
+    Action.CANCEL: _cancel,
+    Action.VALID: _validity,
+    Action.CUSTOMER_CAUSED: _validity,
+    Action.MISDIRECTED: _validity,
+    Action.RESPOND: _respond,
+    Action.EFFECTIVE: _verify,
+    Action.NOT_EFFECTIVE: _verify,
+    Action.REPORTED: _reported,
+    Action.ACCEPTED: _acceptance,
+    Action.NOT_ACCEPTED: _acceptance,
+    Action.EXPLAINED: _explained,
+}
+
+
 def decide(
     form: Complaint,
     *,
@@ -308,113 +471,10 @@ def decide(
 
     Submitting a draft (CONFIRM) is done by ``submit`` since it needs a number and clocks.
     """
-    if action is Action.CANCEL:
-        _require_state(form, State.DRAFT)
-        require_owner(form, actor, "取消这张草稿")
-        return form._to(State.CANCELLED, action, actor, now, closed_at=now, asking=None)
-    if action in (Action.VALID, Action.CUSTOMER_CAUSED, Action.MISDIRECTED):
-        _require_state(form, State.SUBMITTED)
-        _require_role(actor, *QA_ROLES, what="做有效性确认(需要品质部)")
-        if action is Action.VALID:
-            key = _need(values, ("department",), COMMENT_LABEL)["department"]
-            dept = org.department(key)
-            if dept is None:
-                names = "、".join(d.name for d in org.departments)
-                raise MissingFields(f"没有「{key}」这个部门,可选:{names}。", ("department",))
-            return form._to(
-                State.ASSIGNED,
-                action,
-                actor,
-                now,
-                note=dept.name,
-                qa_owner=actor.id,
-                department=dept.id,
-                round=form.round + 1,
-            )
-        reason = _need(values, ("reason",), COMMENT_LABEL)["reason"]
-        return form._to(
-            State.INVALID,
-            action,
-            actor,
-            now,
-            note=reason,
-            qa_owner=actor.id,
-            invalid_reason=reason,
-            resolution=Resolution(action.value),
-            # Nothing to handle; the customer still needs sales' explanation (the first response).
-            clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), now),
-        )
-    if action is Action.RESPOND:
-        _require_state(form, State.ASSIGNED)
-        by_qa = responds_as_qa(form.department, actor, org, duties)
-        got = _need(values, REQUIRED_RESPONSE, RESPONSE_LABELS)
-        response = DeptResponse(
-            containment=got["containment"],
-            root_cause=got["root_cause"],
-            corrective=got["corrective"],
-            preventive=values.get("preventive", "").strip() or None,
-            by=actor.id,
-            at=now,
-            by_qa=by_qa,
-        )
-        return form._to(
-            State.RESPONDED,
-            action,
-            actor,
-            now,
-            note=f"{department_name(form.department, org)}对策由{BY_QA}" if by_qa else None,
-            response=response,
-            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
-        )
-    if action in (Action.EFFECTIVE, Action.NOT_EFFECTIVE):
-        _require_state(form, State.RESPONDED)
-        _require_role(actor, *QA_ROLES, what="验证对策效果(需要品质部)")
-        check_verifier(form.response.by if form.response else None, actor)
-        if action is Action.EFFECTIVE:
-            return form._to(
-                State.VERIFIED,
-                action,
-                actor,
-                now,
-                qa_comment=values.get("comment", "").strip() or None,
-                clocks=form._meet((ClockName.URGENT, ClockName.NORMAL), now),
-            )
-        comment = _need(values, ("comment",), COMMENT_LABEL)["comment"]
-        return form._to(State.ASSIGNED, action, actor, now, note=comment, qa_comment=comment, round=form.round + 1)
-    if action is Action.REPORTED:
-        _require_state(form, State.VERIFIED)
-        require_owner(form, actor, "登记回复客户")
-        return form._to(State.REPORTED, action, actor, now, note=values.get("note", "").strip() or None)
-    if action in (Action.ACCEPTED, Action.NOT_ACCEPTED):
-        _require_state(form, State.REPORTED)
-        require_owner(form, actor, "登记客户确认")
-        if action is Action.ACCEPTED:
-            note = values.get("note", "").strip() or None
-            return form._to(
-                State.CLOSED,
-                action,
-                actor,
-                now,
-                note=note,
-                customer_note=note,
-                resolution=Resolution.RESOLVED,
-                closed_at=now,
-            )
-        comment = _need(values, ("note",), COMMENT_LABEL)["note"]
-        return form._to(State.ASSIGNED, action, actor, now, note=comment, customer_note=comment, round=form.round + 1)
-    if action is Action.EXPLAINED:
-        _require_state(form, State.INVALID)
-        require_owner(form, actor, "登记已向客户说明")
-        return form._to(
-            State.CLOSED,
-            action,
-            actor,
-            now,
-            note=values.get("note", "").strip() or None,
-            closed_at=now,
-            clocks=form._meet((ClockName.FIRST_RESPONSE,), now),
-        )
-    raise NotAllowed("未知操作。")
+    step = _STEPS.get(action)
+    if step is None:
+        raise NotAllowed("未知操作。")
+    return step(form, _Ask(action=action, actor=actor, values=values, org=org, now=now, duties=duties))
 
 
 def require_owner(form: Complaint, actor: Person, what: str) -> None:
