@@ -29,135 +29,41 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.protocol import InboundEvent, Prepare, Stored
+from starlette.concurrency import run_in_threadpool
+
+from bot.gate import Gate
+from bot.protocol import EventSink, InboundEvent, Outcome
 from core.ports import InboxWriter, UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Gate:
-    """The order of this process's database work: acknowledgements, then background work.
-
-    ``exclusive``: one unit of work at a time (SQLite). ``patience``: how long background work waits for a
-    moment without requests before it goes anyway.
-    """
-
-    def __init__(self, *, exclusive: bool, patience: float = 2.0, quiet: float = 0.01) -> None:
-        self.exclusive = exclusive
-        self.patience = patience
-        self.quiet = quiet
-        lock = threading.Lock()
-        self._cond = threading.Condition(lock)  # acknowledgement work waiting for the database
-        self._calm = threading.Condition(lock)  # background work waiting for a quiet moment
-        self._ready = 0  # background units past their quiet wait (patience spent or quiet seen)
-        self._last_request = 0.0  # when the last request ended (monotonic)
-        self._requests = 0  # requests being acknowledged
-        self._urgent = 0  # acknowledgement units of work waiting
-        self._busy = False  # a unit of work runs (tracked only when exclusive)
-        self._local = threading.local()
-
-    @contextmanager
-    def request(self) -> Iterator[None]:
-        """A request from arrival to answer: background units of work wait for it."""
-        with self._cond:
-            self._requests += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._requests -= 1
-                self._last_request = time.monotonic()
-                if not self._requests:  # only then can background work see a quiet moment: no wake-up per request
-                    self._calm.notify_all()
-
-    def in_flight(self) -> int:
-        """Requests being acknowledged now."""
-        return self._requests
-
-    @contextmanager
-    def urgent(self) -> Iterator[None]:
-        """Units of work this thread opens meanwhile are acknowledgement work: ahead of background work."""
-        before = getattr(self._local, "urgent", False)
-        self._local.urgent = True
-        try:
-            yield
-        finally:
-            self._local.urgent = before
-
-    @contextmanager
-    def urgent_unit(self) -> Iterator[None]:
-        """One unit of acknowledgement work, for a writer that is not a unit of work (SqliteInboxWriter)."""
-        with self.urgent(), self.unit():
-            yield
-
-    @contextmanager
-    def unit(self) -> Iterator[None]:
-        """Around one unit of work (the composition root makes every unit of work enter it)."""
-        depth = getattr(self._local, "depth", 0)
-        if depth:  # already inside one on this thread
-            self._local.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._local.depth = depth
-            return
-        self._enter(getattr(self._local, "urgent", False))
-        self._local.depth = 1
-        try:
-            yield
-        finally:
-            self._local.depth = 0
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
-                if self._ready or not self._requests:  # not a wake-up per group commit while requests are answered
-                    self._calm.notify_all()
-
-    def _enter(self, urgent: bool) -> None:
-        with self._cond:
-            if urgent:
-                self._urgent += 1
-                try:
-                    self._cond.wait_for(lambda: not self._busy)
-                finally:
-                    self._urgent -= 1
-            else:
-                self._wait_for_quiet()
-                self._ready += 1
-                try:
-                    self._calm.wait_for(lambda: not (self._busy or self._urgent))
-                finally:
-                    self._ready -= 1
-            self._busy = self.exclusive
-
-    def _wait_for_quiet(self) -> None:
-        """(Holding the condition.) Until no request has been seen for ``quiet`` seconds and nothing urgent
-        waits, or ``patience`` has passed."""
-        deadline = time.monotonic() + self.patience
-        while (left := deadline - time.monotonic()) > 0:
-            if self._busy or self._urgent or self._requests:
-                self._calm.wait(left)
-                continue
-            still = self.quiet - (time.monotonic() - self._last_request)
-            if still <= 0:
-                return
-            self._calm.wait(min(still, left))
+Stored = int | None
+"""An event's inbox id; None for a duplicate delivery."""
 
 
 @dataclass
 class _Item:
     event: InboundEvent
-    prepare: Prepare | None
     future: Future[Stored] | asyncio.Future[Stored]
-    then: Callable[[Stored], Any] | None = None
+    process: bool  # processed in the background once stored (a tap is decided by its caller instead)
+    at: datetime | None = None  # received at, on the caller's clock (the local channel's); else the intake's
+
+
+def _received(batch: list[_Item], now: Callable[[], datetime]) -> datetime:
+    return next((item.at for item in batch if item.at is not None), None) or now()
+
+
+def _rows(batch: list[_Item]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(i.event.platform, i.event.event_key, i.event.to_dict()) for i in batch]
 
 
 def _settle_all(outcomes: list[tuple[asyncio.Future[Stored], Stored | BaseException]]) -> None:
@@ -171,40 +77,14 @@ def _settle_all(outcomes: list[tuple[asyncio.Future[Stored], Stored | BaseExcept
             future.set_result(outcome)
 
 
-def _run_each(calls: list[tuple[Callable[[Stored], Any], Stored]]) -> None:
+def _process_each(sink: EventSink, now: Callable[[], datetime], ids: list[int]) -> None:
     """A stored batch's processing, each event on its own: one failing leaves its event pending (the worker's
     next pass retries it) and the rest go on."""
-    for then, stored in calls:
+    for event_id in ids:
         try:
-            then(stored)
+            sink.process(event_id, now=now())
         except Exception:
             log.exception("background processing failed")
-
-
-class _Batch:
-    """A batch being written: each event as it is to be stored and what its ``Prepare`` learnt."""
-
-    def __init__(self, items: list[_Item]) -> None:
-        self.items = items
-        self.prepared: list[tuple[InboundEvent, Any]] = [(item.event, None) for item in items]
-        self.reads: dict[Prepare, list[int]] = {}  # each Prepare step, with the indices of its events
-        for i, item in enumerate(items):
-            if item.prepare is not None:
-                self.reads.setdefault(item.prepare, []).append(i)
-
-    def recipients(self, prepare: Prepare) -> list[str]:
-        return [self.items[i].event.user for i in self.reads[prepare]]
-
-    def apply(self, prepare: Prepare, refs: Mapping[str, str]) -> None:
-        indices = self.reads[prepare]
-        for i, result in zip(indices, prepare.apply([self.items[i].event for i in indices], refs), strict=True):
-            self.prepared[i] = result
-
-    def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
-        return [(e.platform, e.event_key, e.to_dict()) for e, _ in self.prepared]
-
-    def outcomes(self, ids: list[int | None]) -> list[Stored | BaseException]:
-        return [(event_id, extra) for event_id, (_, extra) in zip(ids, self.prepared, strict=True)]
 
 
 class UnitWriter:
@@ -224,46 +104,38 @@ class UnitWriter:
             u.commit()
         return ids
 
-    async def add_many_unless_copies(
-        self,
-        events: Sequence[tuple[str, str, dict[str, Any]]],
-        *,
-        now: datetime,
-        platform: str,
-        card_id: str,
-        recipients: Sequence[str],
-    ) -> list[int | None] | dict[str, str]:
-        with self.gate.urgent(), self.uow() as u:
-            copies = u.platform.copies_of(platform, recipients=recipients, card_id=card_id)
-            if copies:
-                return copies
-            ids = u.inbox.add_many(events, now=now)
-            u.commit()
-        return ids
-
     def close(self) -> None:
         pass
 
 
 class GroupIntake:
-    """Stores inbound events (the acknowledgement point) in group commits, and runs work after the answer.
+    """The one way in for every platform's events: stores them (the acknowledgement point) in group commits and
+    hands them to the ``sink`` (the dispatcher) — texts and photos in the background after the answer, taps at
+    once (``decide``) so the person who tapped sees the outcome.
 
     ``store`` queues an event for the next write on the event loop (with a ``writer``; else, and for ``submit``
-    from other threads, for one writer thread). A write takes every event waiting at that moment, runs each
-    one's ``prepare`` (a platform's own reading, e.g. WeCom's pending card inputs) and inserts them all at once.
-    ``later`` queues work for one background thread, whose units of work yield to requests.
+    from other threads, for one writer thread). A write takes every event waiting at that moment and inserts them
+    all at once. ``later`` queues work for one background thread, whose units of work yield to requests.
+    Without a ``sink`` events are stored only (tests of the acknowledgement path).
     """
 
     MAX_BATCH = 500
     LINGER = 0.002  # a transaction costs ~0.5 ms however small: under load, wait this long to fill it
 
     def __init__(
-        self, uow: Callable[[], UnitOfWork], gate: Gate, now: Callable[[], datetime], writer: InboxWriter | None = None
+        self,
+        uow: Callable[[], UnitOfWork],
+        gate: Gate,
+        now: Callable[[], datetime],
+        writer: InboxWriter | None = None,
+        *,
+        sink: EventSink | None = None,
     ) -> None:
         self.uow = uow
         self.gate = gate
         self.now = now
         self.writer = writer  # ``store`` writes with it on the event loop (storage/inbox_writer.py, UnitWriter)
+        self.sink = sink
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop ``writer`` serves
         self._waiting: list[_Item] = []  # its events for the next write
         self._flusher: asyncio.Task[None] | None = None  # the task writing them
@@ -273,6 +145,46 @@ class GroupIntake:
         self._unfinished = 0
         self._threads: dict[str, threading.Thread] = {}
 
+    # --- the way in ----------------------------------------------------------------------------------
+
+    async def store(self, event: InboundEvent) -> Stored:
+        """Store ``event`` in the next group commit (raises if the database refused it); then it is processed in
+        the background. Its inbox id, None for a duplicate delivery."""
+        return await self._stored(event, process=True)
+
+    def submit(self, event: InboundEvent, *, process: bool = True, at: datetime | None = None) -> Future[Stored]:
+        """``store`` from any thread but the web server's event loop: wait on the future. ``at``: when it was
+        received, on the caller's clock (the local channel's ``--now``)."""
+        future: Future[Stored] = Future()
+        self._queue(_Item(event, future, process, at))
+        return future
+
+    async def decide(self, event: InboundEvent) -> Outcome | None:
+        """Store a tap and decide it at once, as acknowledgement work; None for a duplicate delivery."""
+        event_id = await self._stored(event, process=False)
+        return None if event_id is None else await run_in_threadpool(self._decide, event_id)
+
+    def decide_now(self, event: InboundEvent, timeout: float = 30.0) -> Outcome | None:
+        """``decide`` from any thread but the web server's event loop (blocks)."""
+        event_id = self.submit(event, process=False).result(timeout=timeout)
+        return None if event_id is None else self._decide(event_id)
+
+    def _decide(self, event_id: int) -> Outcome:
+        assert self.sink is not None, "an intake without a sink stores only"
+        with self.gate.urgent():
+            return self.sink.process(event_id, now=self.now())
+
+    async def keep_media(self, data: bytes, content_type: str) -> str:
+        """Keep a photo someone sent (before its event is stored), as acknowledgement work; its media id."""
+        return await run_in_threadpool(self.keep_media_now, data, content_type)
+
+    def keep_media_now(self, data: bytes, content_type: str, at: datetime | None = None) -> str:
+        """``keep_media`` from any thread but the web server's event loop (blocks); ``at`` as for ``submit``."""
+        with self.gate.urgent(), self.uow() as u:
+            media_id = u.media.put(data, content_type=content_type, now=at or self.now())
+            u.commit()
+        return media_id
+
     # --- acknowledgements ----------------------------------------------------------------------------
 
     def request(self) -> AbstractContextManager[None]:
@@ -280,30 +192,16 @@ class GroupIntake:
         return self.gate.request()
 
     def call_urgent(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` as acknowledgement work (for a thread-pool thread deciding a tap inline)."""
+        """``fn(*args)`` as acknowledgement work (for a thread-pool thread answering inline)."""
         with self.gate.urgent():
             return fn(*args)
 
-    def submit(
-        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
-    ) -> Future[Stored]:
-        """Queue ``event`` for the next group commit (from any thread); the future gives its inbox id (None for
-        a duplicate) and what ``prepare`` learnt. ``then(stored)`` runs in the background thread once the event
-        is stored (not for a duplicate): its processing, queued by the writer with the rest of its batch."""
-        future: Future[Stored] = Future()
-        self._queue(_Item(event, prepare, future, then))
-        return future
-
-    def store(
-        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
-    ) -> Awaitable[Stored]:
-        """``submit`` for the event loop: await it; raises if the database refused the event.
-
-        With a ``writer``, the events are written on this loop: the events that arrive while one write runs
+    def _stored(self, event: InboundEvent, *, process: bool) -> Awaitable[Stored]:
+        """With a ``writer``, the events are written on this loop: the events that arrive while one write runs
         make up the next one, so batches grow with the load by themselves."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
-        item = _Item(event, prepare, future, then)
+        item = _Item(event, future, process)
         if self.writer is None or not self._serves(loop):
             self._queue(item)
             return future
@@ -335,24 +233,7 @@ class GroupIntake:
     async def _written(self, batch: list[_Item]) -> list[Stored | BaseException]:
         assert self.writer is not None
         try:
-            b = _Batch(batch)
-            if len(b.reads) > 1:  # one guarded write per Prepare: event by event (in order)
-                return [outcome for item in batch for outcome in await self._written([item])]
-            if b.reads:  # WeCom's texts: stored as they are unless a sender has a pending tap
-                [prepare] = b.reads
-                b.apply(prepare, {})
-                got = await self.writer.add_many_unless_copies(
-                    b.rows(),
-                    now=self.now(),
-                    platform=prepare.platform,
-                    card_id=prepare.card_id,
-                    recipients=b.recipients(prepare),
-                )
-                if not isinstance(got, dict):
-                    return b.outcomes(got)
-                b = _Batch(batch)
-                b.apply(prepare, got)  # nothing was stored: again, with the copies it found
-            return b.outcomes(await self.writer.add_many(b.rows(), now=self.now()))
+            return list(await self.writer.add_many(_rows(batch), now=_received(batch, self.now)))
         except Exception as e:
             if len(batch) > 1:  # one bad event must not refuse the others: store them one by one
                 return [outcome for item in batch for outcome in await self._written([item])]
@@ -433,17 +314,9 @@ class GroupIntake:
     def _committed(self, batch: list[_Item]) -> list[Stored | BaseException]:
         try:
             with self.gate.urgent(), self.uow() as u:
-                b = _Batch(batch)
-                for prepare in b.reads:
-                    b.apply(
-                        prepare,
-                        u.platform.copies_of(
-                            prepare.platform, recipients=b.recipients(prepare), card_id=prepare.card_id
-                        ),
-                    )
-                ids = u.inbox.add_many(b.rows(), now=self.now())
+                ids = u.inbox.add_many(_rows(batch), now=_received(batch, self.now))
                 u.commit()
-            return b.outcomes(ids)
+            return list(ids)
         except Exception as e:
             if len(batch) > 1:  # one bad event must not refuse the others: store them one by one
                 return [outcome for item in batch for outcome in self._committed([item])]
@@ -471,12 +344,10 @@ class GroupIntake:
             with suppress(RuntimeError):  # a closed loop: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle_all, pairs)
         after = [
-            (item.then, outcome)
-            for item, outcome in zip(batch, outcomes, strict=True)
-            if item.then is not None and not isinstance(outcome, BaseException) and outcome[0] is not None
+            outcome for item, outcome in zip(batch, outcomes, strict=True) if item.process and isinstance(outcome, int)
         ]
-        if after:  # one job for the batch: its events are processed in the order they were stored
-            self.later(_run_each, after)
+        if after and self.sink is not None:  # one job for the batch: processed in the order they were stored
+            self.later(_process_each, self.sink, self.now, after)
 
     def _job_loop(self) -> None:
         while True:

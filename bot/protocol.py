@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from core.limits import clean
 from core.messages import Delivery
 from core.org import Org
 from core.ports import UnitOfWork
+
+T = TypeVar("T")
 
 
 def _clean_or_none(text: str | None) -> str | None:
@@ -25,11 +27,30 @@ class Click:
     card_id: str
     action: str
     values: dict[str, str] = field(default_factory=dict)
+    text_inputs: tuple[tuple[str, str], ...] = ()
+    """The card's inputs (name, label) that the platform's card could not show (WeCom's template cards take no
+    typed text): a refusal for want of one asks the person to type it (bot/dispatch/pending.py)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "card_id", clean(self.card_id))
         object.__setattr__(self, "action", clean(self.action))
         object.__setattr__(self, "values", {clean(k): clean(v) for k, v in self.values.items()})
+        object.__setattr__(self, "text_inputs", tuple((clean(n), clean(label)) for n, label in self.text_inputs))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"card_id": self.card_id, "action": self.action, "values": dict(self.values)}
+        if self.text_inputs:
+            data["text_inputs"] = [list(i) for i in self.text_inputs]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Click:
+        return cls(
+            card_id=data["card_id"],
+            action=data["action"],
+            values=dict(data.get("values") or {}),
+            text_inputs=tuple((str(n), str(label)) for n, label in data.get("text_inputs") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -66,9 +87,7 @@ class InboundEvent:
             "chat": self.chat,
             "text": self.text,
             "image": self.image,
-            "click": None
-            if self.click is None
-            else {"card_id": self.click.card_id, "action": self.click.action, "values": dict(self.click.values)},
+            "click": None if self.click is None else self.click.to_dict(),
         }
 
     @classmethod
@@ -83,9 +102,7 @@ class InboundEvent:
             chat=data.get("chat"),
             text=data.get("text"),
             image=data.get("image"),
-            click=None
-            if click is None
-            else Click(card_id=click["card_id"], action=click["action"], values=dict(click.get("values") or {})),
+            click=None if click is None else Click.from_dict(click),
         )
 
 
@@ -138,60 +155,56 @@ class Card:
 @dataclass(frozen=True)
 class Outcome:
     """What became of one event: ``ok`` False when a rule refused it; ``text`` is what the person was told;
-    ``replies`` are the messages to the person who sent it (for an inline answer to a tap)."""
+    ``replies`` are the messages to the person who sent it (for an inline answer to a tap); ``asks`` when the
+    refusal waits for values the person will type (``Click.text_inputs``)."""
 
     processed: bool
     ok: bool = True
     text: str | None = None
     replies: tuple[dict[str, Any], ...] = ()
+    asks: bool = False
 
 
 class EventSink(Protocol):
-    """Where platform adapters hand inbound events: store first (the acknowledgement), then process."""
-
-    def ingest(self, event: InboundEvent, *, now: datetime) -> int | None:
-        """Store the event durably; None when it is a duplicate delivery."""
-        ...
+    """What handles a stored event (``bot.dispatch.Dispatcher``), for the intake."""
 
     def process(self, event_id: int, *, now: datetime) -> Outcome:
         """Handle a stored event in one transaction."""
         ...
 
 
-@dataclass(frozen=True)
-class Prepare:
-    """A platform's own step inside the inbox write, once per batch: the references of the copies of card
-    ``card_id`` that ``platform`` keeps for the batch's senders are read in one query (``PlatformState.copies_of``),
-    then ``apply(events, refs)`` gives, for each event, the event to store and anything it learnt. A declared
-    read, not database code: the writer runs it on whichever connection it writes with (bot/intake.py)."""
-
-    platform: str
-    card_id: str
-    apply: Callable[[list[InboundEvent], Mapping[str, str]], list[tuple[InboundEvent, Any]]]
-
-
-Stored = tuple[int | None, Any]
-"""An event's inbox id (None for a duplicate delivery) and what its ``Prepare`` learnt."""
-
-
 class Intake(Protocol):
-    """How webhooks acknowledge fast (``bot/intake.py``): store in group commits, work after the answer."""
+    """The one way in for every platform's events (``bot/intake.py``): stored in group commits (the
+    acknowledgement), then processed — texts and photos in the background, taps at once for an inline answer."""
 
-    def call_urgent(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` (blocking) with its database work ahead of background work: inline tap decisions."""
+    async def store(self, event: InboundEvent) -> int | None:
+        """Store ``event`` durably in the next group commit (raises if the database refused it) and process it in
+        the background; its inbox id, None for a duplicate delivery."""
         ...
 
-    def store(
-        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
-    ) -> Awaitable[Stored]:
-        """Store ``event`` durably in the next group commit; then (unless a duplicate) ``then(stored)`` in the
-        background, queued by the writer for the whole batch."""
-        ...
-
-    def submit(
-        self, event: InboundEvent, prepare: Prepare | None = None, then: Callable[[Stored], Any] | None = None
-    ) -> Future[Stored]:
+    def submit(self, event: InboundEvent) -> Future[int | None]:
         """``store`` for a thread that is not the web server's event loop: wait on the future."""
+        ...
+
+    async def decide(self, event: InboundEvent) -> Outcome | None:
+        """Store a tap and decide it at once, ahead of background work; None for a duplicate delivery."""
+        ...
+
+    def decide_now(self, event: InboundEvent) -> Outcome | None:
+        """``decide`` for a thread that is not the web server's event loop."""
+        ...
+
+    async def keep_media(self, data: bytes, content_type: str) -> str:
+        """Keep a photo someone sent, before its event is stored; its media id."""
+        ...
+
+    def keep_media_now(self, data: bytes, content_type: str) -> str:
+        """``keep_media`` for a thread that is not the web server's event loop."""
+        ...
+
+    def call_urgent(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` (blocking) with its database work ahead of background work: an adapter's own state (the
+        copies of cards it sent) while it answers."""
         ...
 
     def later(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -223,11 +236,11 @@ class Sender(Protocol):
 
 @dataclass(frozen=True)
 class PlatformDeps:
-    """What a platform adapter is built from: settings, who is who, where events go, the database, the clock."""
+    """What a platform adapter is built from: settings, who is who, the one way in for its events, the database
+    (for the platform's own state: copies of cards it sent), the clock."""
 
     settings: Any  # bot.config.Settings (typed loosely: protocol sits below config)
     org: Org
-    sink: EventSink
     uow: Callable[[], UnitOfWork]
     now: Callable[[], datetime]
     intake: Intake

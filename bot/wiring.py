@@ -28,7 +28,8 @@ from bot.config import KesuConfig, Settings, load_config
 from bot.context import ActionRouter, IntentRouter
 from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
-from bot.intake import Gate, GroupIntake, UnitWriter
+from bot.gate import Gate
+from bot.intake import GroupIntake, UnitWriter
 from bot.intents import (
     chitchat,
     customer_info,
@@ -139,7 +140,7 @@ class Kesu:
 
     def run_local(self, event: InboundEvent, *, now: datetime) -> list[Delivery]:
         """The local channel's whole path: inbox, dispatch, outbox, delivery; returns what was delivered."""
-        event_id = self.dispatcher.ingest(event, now=now)
+        event_id = self.intake.submit(event, process=False, at=now).result(timeout=30)
         if event_id is not None:
             self.dispatcher.process(event_id, now=now)
         self.outbox.drain(now=now)
@@ -147,10 +148,7 @@ class Kesu:
 
     def store_media(self, data: bytes, *, content_type: str, now: datetime) -> str:
         """Keep a photo someone sent (before its event is stored); returns the media id."""
-        with self.uow() as uow:
-            media_id = uow.media.put(data, content_type=content_type, now=now)
-            uow.commit()
-        return media_id
+        return self.intake.keep_media_now(data, content_type, at=now)
 
     def close(self) -> None:
         """Release database connections."""
@@ -209,7 +207,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     def now() -> datetime:
         return datetime.now(config.timezone)
 
-    # PostgreSQL: the inbox write is one INSERT (plus WeCom's read of pending card inputs), atomic by itself, so
+    # PostgreSQL: the inbox write is one INSERT, atomic by itself, so
     # it runs in autocommit: no BEGIN and COMMIT round trips, each of which the writer thread waited out and
     # then waited for the GIL again behind the event loop. (Not on SQLite, whose BEGIN IMMEDIATE is ours.)
     intake_factory = factory
@@ -228,8 +226,8 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         writer = SqliteInboxWriter(path, gate.urgent_unit, autocheckpoint=False)
     else:
         writer = UnitWriter(intake_uow, gate)
-    intake = GroupIntake(intake_uow, gate, now, writer)
-    deps = PlatformDeps(settings=settings, org=config.org, sink=dispatcher, uow=uow, now=now, intake=intake)
+    intake = GroupIntake(intake_uow, gate, now, writer, sink=dispatcher)
+    deps = PlatformDeps(settings=settings, org=config.org, uow=uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
     dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
     local = LocalSender()

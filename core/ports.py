@@ -200,19 +200,6 @@ class InboxWriter(Protocol):
         """As ``Inbox.add_many``."""
         ...
 
-    async def add_many_unless_copies(
-        self,
-        events: Sequence[tuple[str, str, dict[str, Any]]],
-        *,
-        now: datetime,
-        platform: str,
-        card_id: str,
-        recipients: Sequence[str],
-    ) -> list[int | None] | dict[str, str]:
-        """``add_many`` unless one of ``recipients`` holds a copy of ``card_id`` on ``platform``, in one statement:
-        the ids when stored; when there are copies, nothing is stored and they are given (recipient -> ref)."""
-        ...
-
     def close(self) -> None:
         """Let go of the connection (the next call opens a new one)."""
         ...
@@ -272,10 +259,6 @@ class PlatformState(Protocol):
 
     def copy_of(self, platform: str, *, recipient: str, card_id: str) -> str | None:
         """The reference of the copy of ``card_id`` delivered to ``recipient``, if any."""
-        ...
-
-    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        """``copy_of`` for several recipients in one query: recipient -> reference (absent when none)."""
         ...
 
 

@@ -1,5 +1,4 @@
-"""The inbox write and the card-copy read in plain SQL, one text per database kind (used by ``SqlInbox``,
-``SqlPlatformState`` and storage/inbox_writer.py)."""
+"""The inbox write in plain SQL, one text per database kind (used by ``SqlInbox`` and storage/inbox_writer.py)."""
 
 from __future__ import annotations
 
@@ -22,18 +21,6 @@ PG_INBOX_INSERT = (
     "INSERT INTO inbox (platform, event_key, payload, status, attempts, received_at) "
     "SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
     "ON CONFLICT (platform, event_key) DO NOTHING RETURNING id, platform, event_key"
-)
-PG_COPIES = "SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s AND recipient = ANY(%s)"
-# ``PG_INBOX_INSERT`` unless one of the recipients holds a copy of the card, in one statement (one snapshot). It
-# gives the stored rows (id, platform, event_key), or, when there are copies, stores nothing and gives the copies
-# (NULL, recipient, ref). Parameters: platform, card_id, recipients, received_at, the batch.
-PG_INBOX_INSERT_UNLESS_COPIES = (
-    "WITH copies AS (SELECT recipient, ref FROM card_copy WHERE platform = %s AND card_id = %s "
-    "AND recipient = ANY(%s)), stored AS (INSERT INTO inbox (platform, event_key, payload, status, attempts, "
-    "received_at) SELECT p, k, j, 'pending', 0, %s FROM jsonb_to_recordset(%s::jsonb) AS t(p text, k text, j jsonb) "
-    "WHERE NOT EXISTS (SELECT 1 FROM copies) ON CONFLICT (platform, event_key) DO NOTHING "
-    "RETURNING id, platform, event_key) "
-    "SELECT id, platform, event_key FROM stored UNION ALL SELECT NULL, recipient, ref FROM copies"
 )
 
 
@@ -99,18 +86,3 @@ def sqlite_inbox_add(execute: Execute, events: Sequence[tuple[str, str, dict[str
         for event_id, platform, key in json.loads(rows):
             ids[first[(platform, key)]] = event_id
     return ids
-
-
-def sqlite_copies(execute: Execute, platform: str, card_id: str, recipients: Sequence[str]) -> dict[str, str]:
-    """recipient -> ref of the copies of ``card_id`` that ``platform`` keeps for ``recipients``."""
-    wanted = sorted(set(recipients))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 10_000):  # SQLite takes at most 32,766 parameters in one statement
-        chunk = wanted[start : start + 10_000]
-        rows = execute(
-            "SELECT recipient, ref FROM card_copy WHERE platform = ? AND card_id = ? "
-            f"AND recipient IN ({', '.join(['?'] * len(chunk))})",
-            (platform, card_id, *chunk),
-        )
-        found.update({recipient: ref for recipient, ref in rows})
-    return found

@@ -8,9 +8,8 @@ of wall time for ~1 ms of work, measured with ``bench/ack.py`` at 50 senders. Aw
 is one more thing the loop waits for while it answers other requests.
 
 File SQLite (``SqliteInboxWriter``): a batch runs at once, blocking the loop for the few hundred µs it takes, on
-a sqlite3 connection of its own: BEGIN IMMEDIATE, one INSERT, one SELECT (plus WeCom's read of pending card
-inputs), COMMIT. Through a unit of work (a Session, its events and the engine's pool) the same batch took
-0.56 ms against 0.25 ms.
+a sqlite3 connection of its own: BEGIN IMMEDIATE, one INSERT, one SELECT, COMMIT. Through a unit of work (a
+Session, its events and the engine's pool) the same batch took 0.56 ms against 0.25 ms.
 """
 
 from __future__ import annotations
@@ -30,10 +29,8 @@ from sqlalchemy.engine import make_url
 from storage.db import normalise_url, sqlite_settings, sqlite_uri
 from storage.inbox_sql import (
     PG_INBOX_INSERT,
-    PG_INBOX_INSERT_UNLESS_COPIES,
     first_copies,
     pg_inbox_batch,
-    sqlite_copies,
     sqlite_inbox_add,
     stored_time,
 )
@@ -60,27 +57,6 @@ class PgInboxWriter:
             for event_id, platform, key in await self._fetch(PG_INBOX_INSERT, (stored_time(_DIALECT, now), batch)):
                 ids[first[(platform, key)]] = event_id
         return ids
-
-    async def add_many_unless_copies(
-        self,
-        events: Sequence[tuple[str, str, dict[str, Any]]],
-        *,
-        now: datetime,
-        platform: str,
-        card_id: str,
-        recipients: Sequence[str],
-    ) -> list[int | None] | dict[str, str]:
-        ids: list[int | None] = [None] * len(events)
-        first = first_copies(events)
-        batch = pg_inbox_batch(events[i] for i in first.values())
-        params = (platform, card_id, sorted(set(recipients)), stored_time(_DIALECT, now), batch)
-        copies: dict[str, str] = {}
-        for event_id, key_or_recipient, key_or_ref in await self._fetch(PG_INBOX_INSERT_UNLESS_COPIES, params):
-            if event_id is None:
-                copies[key_or_recipient] = key_or_ref
-            else:
-                ids[first[(key_or_recipient, key_or_ref)]] = event_id
-        return copies or ids
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -131,23 +107,6 @@ class SqliteInboxWriter:
     async def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
         at = stored_time(_SQLITE, now)
         return self._write(lambda conn: sqlite_inbox_add(conn.execute, events, at))
-
-    async def add_many_unless_copies(
-        self,
-        events: Sequence[tuple[str, str, dict[str, Any]]],
-        *,
-        now: datetime,
-        platform: str,
-        card_id: str,
-        recipients: Sequence[str],
-    ) -> list[int | None] | dict[str, str]:
-        at = stored_time(_SQLITE, now)
-
-        def write(conn: sqlite3.Connection) -> list[int | None] | dict[str, str]:
-            copies = sqlite_copies(conn.execute, platform, card_id, recipients)  # in the write's snapshot
-            return copies or sqlite_inbox_add(conn.execute, events, at)
-
-        return self._write(write)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, select
 
 from storage.db import upsert
-from storage.inbox_sql import PG_COPIES, sqlite_copies
 from storage.tables import CardCopyRow, PlatformTokenRow
 
 
@@ -47,14 +45,3 @@ class SqlPlatformState:
             )
         ).first()
         return row.ref if row else None
-
-    def copies_of(self, platform: str, *, recipients: Sequence[str], card_id: str) -> dict[str, str]:
-        # Plain SQL: it runs in every inbox write (WeCom's pending card inputs), where building and compiling
-        # the expanding IN of a Core select cost ~190 µs per batch.
-        wanted = sorted(set(recipients))
-        if not wanted:
-            return {}
-        conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
-            return {recipient: ref for recipient, ref in conn.exec_driver_sql(PG_COPIES, (platform, card_id, wanted))}
-        return sqlite_copies(conn.exec_driver_sql, platform, card_id, wanted)

@@ -38,17 +38,6 @@ from storage.counters import SqlCounters
 from storage.customers import SqlCustomers
 from storage.followup_codecs import ANALYSES, CAMPAIGNS, EIGHTDS, VISITS
 from storage.inbox import SqlInbox
-from storage.inbox_sql import (
-    PG_COPIES,
-    PG_INBOX_INSERT,
-    PG_INBOX_INSERT_UNLESS_COPIES,
-    Execute,
-    first_copies,
-    pg_inbox_batch,
-    sqlite_copies,
-    sqlite_inbox_add,
-    stored_time,
-)
 from storage.jobs import SqlJobFailures
 from storage.media import SqlMedia
 from storage.nags import SqlNags
@@ -127,26 +116,3 @@ class SqlUnitOfWork:
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine`` that keep loaded values after commit."""
     return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
-
-
-__all__ = [  # the repositories and the inbox SQL are re-exported: they were imported from here before
-    "PG_COPIES",
-    "PG_INBOX_INSERT",
-    "PG_INBOX_INSERT_UNLESS_COPIES",
-    "Execute",
-    "SqlAudit",
-    "SqlComplaints",
-    "SqlCounters",
-    "SqlInbox",
-    "SqlMedia",
-    "SqlNags",
-    "SqlOutbox",
-    "SqlPlatformState",
-    "SqlUnitOfWork",
-    "first_copies",
-    "pg_inbox_batch",
-    "session_factory",
-    "sqlite_copies",
-    "sqlite_inbox_add",
-    "stored_time",
-]

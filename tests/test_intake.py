@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,9 @@ import psycopg
 import pytest
 
 from bot.config import Settings
-from bot.intake import Gate, GroupIntake, UnitWriter
-from bot.protocol import InboundEvent, Prepare
+from bot.gate import Gate
+from bot.intake import GroupIntake, UnitWriter
+from bot.protocol import InboundEvent, Outcome
 from bot.wiring import Kesu, build
 from core.ports import UnitOfWork
 from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter
@@ -53,48 +52,88 @@ def test_waiting_events_share_one_commit_and_a_repeat_is_a_duplicate(kesu: Kesu)
     with kesu.intake.gate.urgent(), kesu.uow():  # the database is busy: events queue meanwhile
         futures = [intake.submit(_event(f"m{i}")) for i in range(20)]
         futures.append(intake.submit(_event("m3")))  # WeCom delivered m3 twice
-    ids = [f.result(timeout=10)[0] for f in futures]
+    ids = [f.result(timeout=10) for f in futures]
     assert units <= 2  # the first event alone at most, then all the others in one transaction
     assert ids[-1] is None and len({i for i in ids[:-1] if i is not None}) == 20
     assert _inbox(kesu) == 20
-    assert intake.submit(_event("m5")).result(timeout=10) == (None, None)  # stored earlier: a duplicate
+    assert intake.submit(_event("m5")).result(timeout=10) is None  # stored earlier: a duplicate
+
+
+class _Refusing:
+    """A unit of work whose inbox refuses any batch holding the event ``bad`` (a value the database rejects)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def __enter__(self) -> _Refusing:
+        self.inner = self.uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.uow.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @property
+    def inbox(self) -> Any:
+        real = self.inner.inbox
+
+        class Inbox:
+            def add_many(self, events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+                if any(key == "bad" for _, key, _ in events):
+                    raise ValueError("cannot store this one")
+                return real.add_many(events, now=now)
+
+        return Inbox()
 
 
 def test_one_bad_event_does_not_refuse_the_others(kesu: Kesu) -> None:
-    def seen(events: list[InboundEvent], _: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
-        if any(e.event_key == "bad" for e in events):
-            raise ValueError("cannot read this one")
-        return [(e, "seen") for e in events]
-
-    prepare = Prepare("wecom-fill", "pending", seen)
-
-    intake = kesu.intake
-    with intake.gate.urgent(), kesu.uow():
-        good = [intake.submit(_event(f"g{i}"), prepare) for i in range(3)]
-        bad = intake.submit(_event("bad"), prepare)
-    assert [f.result(timeout=10)[1] for f in good] == ["seen"] * 3
+    intake = GroupIntake(lambda: _Refusing(kesu.uow()), kesu.intake.gate, lambda: NOW)  # type: ignore[arg-type,return-value]
+    with intake.gate.urgent(), kesu.uow():  # one batch
+        good = [intake.submit(_event(f"g{i}")) for i in range(3)]
+        bad = intake.submit(_event("bad"))
+    assert all(f.result(timeout=10) is not None for f in good)
     with pytest.raises(ValueError):
         bad.result(timeout=10)
     assert _inbox(kesu) == 3
 
 
-def test_then_runs_after_the_commit_in_order_once_per_stored_event_and_not_for_a_duplicate(kesu: Kesu) -> None:
-    intake = kesu.intake
-    ran: list[tuple[str, int | None, int]] = []
+class _Sink:
+    """Records what it is asked to process (and how many events the inbox held then)."""
 
-    def then(key: str, stored: tuple[int | None, object]) -> None:
-        ran.append((key, stored[0], _inbox(kesu)))  # the batch is committed when it runs
-        if key == "t1":
+    def __init__(self, kesu: Kesu, fail: int | None = None) -> None:
+        self.kesu, self.fail = kesu, fail
+        self.ran: list[tuple[int, int]] = []
+
+    def process(self, event_id: int, *, now: datetime) -> Outcome:
+        self.ran.append((event_id, _inbox(self.kesu)))  # the batch is committed when it runs
+        if event_id == self.fail:
             raise RuntimeError("processing failed")  # the others still run
+        return Outcome(processed=True)
 
-    assert intake.submit(_event("t0")).result(timeout=10)[0] is not None
+
+def test_processing_runs_after_the_commit_in_order_once_per_stored_event_and_not_for_a_duplicate(kesu: Kesu) -> None:
+    sink = _Sink(kesu)
+    intake = GroupIntake(kesu.uow, kesu.intake.gate, lambda: NOW, sink=sink)
+    first = intake.submit(_event("t0"), process=False).result(timeout=10)
+    assert first is not None
+    sink.fail = first + 1
     with intake.gate.urgent(), kesu.uow():  # queue while the database is busy: one batch
-        futures = [intake.submit(_event(k), then=partial(then, k)) for k in ("t1", "t2", "t0", "t3")]
-    ids = [f.result(timeout=10)[0] for f in futures]
+        futures = [intake.submit(_event(k)) for k in ("t1", "t2", "t0", "t3")]
+    ids = [f.result(timeout=10) for f in futures]
     assert intake.settle(timeout=10)
     assert ids[2] is None  # t0 was stored before: a duplicate, not processed again
-    assert [(k, i) for k, i, _ in ran] == [("t1", ids[0]), ("t2", ids[1]), ("t3", ids[3])]
-    assert all(count == 4 for *_, count in ran)
+    assert sink.ran == [(ids[0], 4), (ids[1], 4), (ids[3], 4)]
+
+
+def test_a_tap_is_stored_and_decided_at_once_and_a_redelivered_tap_is_not(kesu: Kesu) -> None:
+    sink = _Sink(kesu)
+    intake = GroupIntake(kesu.uow, kesu.intake.gate, lambda: NOW, sink=sink)
+    outcome = intake.decide_now(_event("tap"))
+    assert outcome == Outcome(processed=True) and len(sink.ran) == 1
+    assert intake.decide_now(_event("tap")) is None and len(sink.ran) == 1
+    assert intake.settle(timeout=10) and len(sink.ran) == 1  # not processed again in the background
 
 
 def test_background_work_waits_while_a_request_is_answered_and_urgent_work_goes_first() -> None:
@@ -147,7 +186,7 @@ def test_the_writer_waits_for_the_events_of_requests_in_flight_and_not_otherwise
     intake.LINGER = 60.0  # long enough that only the second event (or its absence) can end the wait
 
     def item(key: str) -> _Item:
-        return _Item(_event(key), None, Future())
+        return _Item(_event(key), Future(), True)
 
     intake._events.put(item("alone"))
     assert [i.event.event_key for i in intake._take()] == ["alone"]  # nobody else is being answered: no wait
@@ -183,11 +222,11 @@ def pg_kesu(postgres_url: str) -> Iterator[Kesu]:
     k.close()
 
 
-def _store_all(intake: GroupIntake, items: Sequence[tuple[InboundEvent, Prepare | None]]) -> list[object]:
-    """``store`` every event from one event loop at once; each one's stored pair, or the exception it raised."""
+def _store_all(intake: GroupIntake, events: Sequence[InboundEvent]) -> list[object]:
+    """``store`` every event from one event loop at once; each one's inbox id, or the exception it raised."""
 
     async def main() -> list[object]:
-        return await asyncio.gather(*(intake.store(e, p) for e, p in items), return_exceptions=True)
+        return await asyncio.gather(*(intake.store(e) for e in events), return_exceptions=True)
 
     return asyncio.run(main())
 
@@ -198,8 +237,8 @@ def test_each_database_gets_the_acknowledgement_writer_made_for_it(loop_kesu: Ke
     in_memory = build(Settings(database_url="sqlite://", config=None))  # only the engine's connection sees it
     try:
         assert isinstance(in_memory.intake.writer, UnitWriter)
-        got = _store_all(in_memory.intake, [(_event("m1"), None)])
-        assert isinstance(got[0], tuple) and got[0][0] is not None
+        got = _store_all(in_memory.intake, [_event("m1")])
+        assert isinstance(got[0], int)
     finally:
         in_memory.close()
 
@@ -215,34 +254,30 @@ def test_events_arriving_together_share_one_write_on_the_event_loop(loop_kesu: K
         return await add_many(events, now=now)
 
     writer.add_many = counted  # type: ignore[method-assign]
-    got = _store_all(intake, [(_event(f"e{i}"), None) for i in range(30)] + [(_event("e7"), None)])
+    got = _store_all(intake, [_event(f"e{i}") for i in range(30)] + [_event("e7")])
     assert writes == [31]  # one statement for all, in the loop's next turn
-    ids = [stored[0] for stored in got]  # type: ignore[index]
+    ids: list[Any] = got
     assert ids[-1] is None and len({i for i in ids[:-1] if i is not None}) == 30
+    assert ids[:-1] == sorted(ids[:-1])  # stored in the order they came
     assert intake.settle(timeout=10)
     assert _inbox(loop_kesu) == 30
-    assert _store_all(intake, [(_event("e3"), None)]) == [(None, None)]  # stored before: a duplicate
+    assert _store_all(intake, [_event("e3")]) == [None]  # stored before: a duplicate
 
 
-def test_prepare_reads_the_senders_card_copies_and_one_bad_event_refuses_only_itself(
-    loop_kesu: Kesu,
-) -> None:
-    with loop_kesu.uow() as u:
-        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-1", now=NOW)
-        u.commit()
-    seen: list[dict[str, str]] = []
+def test_on_the_event_loop_one_bad_event_refuses_only_itself(loop_kesu: Kesu) -> None:
+    writer = loop_kesu.intake.writer
+    assert writer is not None
+    add_many = writer.add_many
 
-    def apply(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
-        seen.append(dict(refs))
-        if any(e.event_key == "bad" for e in events):
-            raise ValueError("cannot read this one")
-        return [(e, refs.get(e.user)) for e in events]
+    async def refusing(events: Sequence[tuple[str, str, dict[str, Any]]], *, now: datetime) -> list[int | None]:
+        if any(key == "bad" for _, key, _ in events):
+            raise ValueError("cannot store this one")
+        return await add_many(events, now=now)
 
-    prepare = Prepare("wecom-fill", "pending", apply)
-    got = _store_all(loop_kesu.intake, [(_event(f"g{i}"), prepare) for i in range(3)] + [(_event("bad"), prepare)])
-    assert [stored[1] for stored in got[:3]] == ["tap-1"] * 3  # type: ignore[index]
+    writer.add_many = refusing  # type: ignore[method-assign]
+    got = _store_all(loop_kesu.intake, [_event(f"g{i}") for i in range(3)] + [_event("bad")])
+    assert all(isinstance(i, int) for i in got[:3])
     assert isinstance(got[3], ValueError)
-    assert {"sales1": "tap-1"} in seen  # read in the write (first as if nobody held a copy)
     assert loop_kesu.intake.settle(timeout=10)
     assert _inbox(loop_kesu) == 3
 
@@ -250,14 +285,14 @@ def test_prepare_reads_the_senders_card_copies_and_one_bad_event_refuses_only_it
 @pytest.mark.postgres
 def test_on_postgresql_a_dropped_writer_connection_is_replaced_without_refusing_the_event(pg_kesu: Kesu) -> None:
     intake = pg_kesu.intake
-    assert isinstance(_store_all(intake, [(_event("before"), None)])[0], tuple)
+    assert isinstance(_store_all(intake, [_event("before")])[0], int)
     writer = intake.writer
     conn = writer._conn  # type: ignore[union-attr]
     assert conn is not None
     with pg_kesu.engine.connect() as admin:  # the server restarts, say: the writer's connection is cut
         admin.exec_driver_sql(f"SELECT pg_terminate_backend({conn.pgconn.backend_pid})")
-    got = _store_all(intake, [(_event("after"), None)])
-    assert isinstance(got[0], tuple) and got[0][0] is not None
+    got = _store_all(intake, [_event("after")])
+    assert isinstance(got[0], int)
     assert intake.settle(timeout=10)
     assert _inbox(pg_kesu) == 2
 
@@ -265,58 +300,7 @@ def test_on_postgresql_a_dropped_writer_connection_is_replaced_without_refusing_
 @pytest.mark.postgres
 def test_on_postgresql_an_unreachable_database_refuses_the_event_and_stores_nothing(pg_kesu: Kesu) -> None:
     intake = GroupIntake(pg_kesu.uow, pg_kesu.intake.gate, lambda: NOW, PgInboxWriter("postgresql://x@127.0.0.1:9/x"))
-    got = _store_all(intake, [(_event("lost"), None), (_event("lost2"), None)])
+    got = _store_all(intake, [_event("lost"), _event("lost2")])
     assert all(isinstance(outcome, psycopg.OperationalError) for outcome in got)  # the webhook answers 503
     assert intake.settle(timeout=10)
     assert _inbox(pg_kesu) == 0
-
-
-def test_a_batch_whose_senders_hold_no_copy_is_stored_in_one_write(loop_kesu: Kesu) -> None:
-    writer = loop_kesu.intake.writer
-    assert writer is not None
-    calls: list[str] = []
-    for name in ("add_many", "add_many_unless_copies"):
-        real = getattr(writer, name)
-
-        async def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
-            calls.append(_name)
-            return await _real(*args, **kwargs)
-
-        setattr(writer, name, counted)
-
-    def apply(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
-        return [(replace(e, text=f"{e.text}/{refs.get(e.user, '-')}"), refs.get(e.user)) for e in events]
-
-    prepare = Prepare("wecom-fill", "pending", apply)
-    got = _store_all(loop_kesu.intake, [(_event("n1"), prepare), (_event("n2"), prepare)])
-    assert calls == ["add_many_unless_copies"]
-    assert [stored[1] for stored in got] == [None, None]  # type: ignore[index]
-
-    with loop_kesu.uow() as u:  # now sales1 has a pending tap: the guarded insert stores nothing, then the rest
-        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-9", now=NOW)
-        u.commit()
-    calls.clear()
-    got = _store_all(loop_kesu.intake, [(_event("n3"), prepare)])
-    assert calls == ["add_many_unless_copies", "add_many"]
-    assert got[0][1] == "tap-9"  # type: ignore[index]
-    assert loop_kesu.intake.settle(timeout=10)
-    with loop_kesu.engine.connect() as conn:
-        texts: dict[str, str] = dict(conn.exec_driver_sql("SELECT event_key, payload->>'text' FROM inbox").all())
-    assert texts == {"n1": "我的待办/-", "n2": "我的待办/-", "n3": "我的待办/tap-9"}
-
-
-def test_a_batch_with_two_kinds_of_prepare_is_stored_in_order_each_with_its_own_read(loop_kesu: Kesu) -> None:
-    with loop_kesu.uow() as u:
-        u.platform.remember_copy("a", recipient="sales1", card_id="x", ref="from-a", now=NOW)
-        u.platform.remember_copy("b", recipient="sales1", card_id="y", ref="from-b", now=NOW)
-        u.commit()
-
-    def learnt(events: list[InboundEvent], refs: Mapping[str, str]) -> list[tuple[InboundEvent, object]]:
-        return [(e, refs.get(e.user)) for e in events]
-
-    first, second = Prepare("a", "x", learnt), Prepare("b", "y", learnt)
-    got = _store_all(loop_kesu.intake, [(_event("k1"), first), (_event("k2"), second), (_event("k3"), first)])
-    assert [stored[1] for stored in got] == ["from-a", "from-b", "from-a"]  # type: ignore[index]
-    ids = [stored[0] for stored in got]  # type: ignore[index]
-    assert ids == sorted(ids)  # stored in the order they came
-    assert loop_kesu.intake.settle(timeout=10)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import ActionRouter, Context, IntentRouter, Understood
+from bot.dispatch import pending
 from bot.protocol import InboundEvent, Outcome
 from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
 from core.messages import InboxEvent, OutboundMessage, Recipient
@@ -22,6 +23,7 @@ MAX_ATTEMPTS = 5  # a crashing event is retried by later passes, then given up a
 MAX_RACE_RETRIES = 3
 Understand = Callable[[str, datetime], Understood]
 ChannelFor = Callable[[Recipient], str]
+Body = Callable[[Context, InboxEvent, "pending.Pending | None"], bool]
 
 IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
 
@@ -87,26 +89,25 @@ class Dispatcher:
         self,
         event_id: int,
         now: datetime,
-        body: Callable[[Context, InboxEvent], bool],
+        body: Body,
         replies: list[dict[str, Any]] | None = None,
+        *,
+        answers: bool = True,
     ) -> bool:
         """Claim the event and run ``body`` in one unit of work with its messages; False if it was not ours.
 
-        ``body`` returns whether the event is done (marked in the same transaction as its effects).
+        ``body`` returns whether the event is done (marked in the same transaction as its effects). With
+        ``answers``, a text answering the person's refused tap is handled as that tap (bot/dispatch/pending.py).
         """
         with self.uow() as uow:
             stored = uow.inbox.claim(event_id)
             if stored is None:
                 return False
-            ctx = Context(
-                uow=uow,
-                org=self.org,
-                policy=self.policy,
-                now=now,
-                event=InboundEvent.from_dict(stored.payload),
-                monthly=self.monthly,
-            )
-            done = body(ctx, stored)
+            event, answered = InboundEvent.from_dict(stored.payload), None
+            if answers:
+                event, answered = pending.answering(uow, event, event_id)
+            ctx = Context(uow=uow, org=self.org, policy=self.policy, now=now, event=event, monthly=self.monthly)
+            done = body(ctx, stored, answered)
             self._write(ctx, event_id, now)
             if replies is not None:
                 me = Recipient.user(ctx.event.user)
@@ -117,7 +118,7 @@ class Dispatcher:
         return True
 
     def _attempt(self, event_id: int, now: datetime) -> Outcome:
-        def handle(ctx: Context, _: InboxEvent) -> bool:
+        def handle(ctx: Context, _: InboxEvent, __: pending.Pending | None) -> bool:
             self._route(ctx)
             return True
 
@@ -151,27 +152,35 @@ class Dispatcher:
     def _refuse(self, event_id: int, refused: DomainError, now: datetime) -> Outcome:
         """A rule said no: nothing of the attempt is kept; the person is told why, once, privately."""
 
-        def tell(ctx: Context, _: InboxEvent) -> bool:
+        asks = False
+
+        def tell(ctx: Context, _: InboxEvent, answered: pending.Pending | None) -> bool:
+            nonlocal asks
             ctx.send(Recipient.user(ctx.event.user), text=refused.message)
+            asks = pending.refused(ctx.uow, ctx.event, event_id, refused.message, answered, now)
             return True
 
         if not self._in_unit(event_id, now, tell):
             return Outcome(processed=False)
         return Outcome(
-            processed=True, ok=False, text=refused.message, replies=({"text": refused.message, "card": None},)
+            processed=True,
+            ok=False,
+            text=refused.message,
+            replies=({"text": refused.message, "card": None},),
+            asks=asks,
         )
 
     def _fail(self, event_id: int, crash: Exception, now: datetime) -> None:
         """A crash: the event stays pending for a later pass, until MAX_ATTEMPTS; then the sender is told."""
 
-        def record(ctx: Context, stored: InboxEvent) -> bool:
+        def record(ctx: Context, stored: InboxEvent, _: pending.Pending | None) -> bool:
             give_up = stored.attempts + 1 >= MAX_ATTEMPTS
             ctx.uow.inbox.mark_failed(event_id, error=f"{type(crash).__name__}: {crash}", give_up=give_up)
             if give_up:
                 ctx.send(Recipient.user(ctx.event.user), text="抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。")
             return False
 
-        self._in_unit(event_id, now, record)
+        self._in_unit(event_id, now, record, answers=False)  # a pending tap waits for the retry
 
     def _write(self, ctx: Context, event_id: int, now: datetime) -> None:
         for i, (to, payload) in enumerate(ctx.outgoing):

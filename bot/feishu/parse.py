@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_BODY = 1024 * 1024  # 1 MiB
+from bot.webhook import MAX_BODY
+
 MAX_AGE = 300.0  # seconds: older (or later) request timestamps are refused as replays
 
 TS_HEADER = "X-Lark-Request-Timestamp"
@@ -69,7 +70,7 @@ def open_envelope(
     ``headers`` must look up case-insensitively (Starlette's Headers). ``now`` is a Unix time;
     ``decrypt`` is lark-oapi's ``AESCipher(encrypt_key).decrypt_str``.
     """
-    if len(body) > MAX_BODY:
+    if len(body) > MAX_BODY:  # the long connection's frames too
         raise Rejected(413, "body too large")
     if not keys.encrypt_key and not keys.verification_token:
         raise Rejected(403, "neither KESU_FEISHU_ENCRYPT_KEY nor KESU_FEISHU_VERIFICATION_TOKEN is set")

@@ -1,8 +1,8 @@
 """``POST /feishu/events`` and ``POST /feishu/card``: verify, decrypt, store, acknowledge.
 
-Events are stored in the inbox before the 200 (a group commit, ``bot/intake.py`` says why) and processed
-after the response, in the background; a card tap is processed
-at once and answered inline with a toast and the tapper's updated card (Feishu allows 3 s). Refusals are
+Events are handed to the intake (``bot/intake.py``), the one way in: stored before the 200 and processed
+after the response, in the background; a card tap is decided at once and answered inline with a toast and the
+tapper's updated card (Feishu allows 3 s). Refusals are
 4xx with a fixed body (never an exception's text); every event type Kesu does not act on gets a 200, so
 Feishu never retries it.
 """
@@ -22,7 +22,8 @@ from fastapi.responses import JSONResponse
 
 from bot.feishu import parse, render
 from bot.feishu.client import INLINE, PLATFORM, FeishuClient, recipient_key
-from bot.protocol import Click, InboundEvent, Outcome, PlatformDeps, Stored
+from bot.protocol import Click, InboundEvent, Outcome, PlatformDeps
+from bot.webhook import read_body
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +31,11 @@ ASK_ADMIN = "请联系管理员把您加入 Kesu"
 _REFUSALS = {400: "bad request", 401: "unauthorized", 403: "forbidden", 413: "payload too large"}
 
 
+_FAILED = {"toast": {"type": "error", "content": "系统出错,请稍后再试。"}}
+
+
 def _refuse(status: int) -> JSONResponse:
     return JSONResponse({"msg": _REFUSALS.get(status, "refused")}, status_code=status)
-
-
-async def _read(request: Request) -> bytes:
-    """The body, refused (413) past 1 MiB without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > parse.MAX_BODY:
-        raise parse.Rejected(413, "declared body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > parse.MAX_BODY:
-            raise parse.Rejected(413, "body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @dataclass
@@ -73,7 +62,9 @@ class FeishuRoutes:
         return router
 
     async def _payload(self, request: Request) -> dict[str, Any]:
-        body = await _read(request)
+        body = await read_body(request)
+        if body is None:
+            raise parse.Rejected(413, "body too large")
         # request.headers is Starlette's case-insensitive Headers (a lower-cased dict would lose the signature).
         return parse.open_envelope(body, request.headers, keys=self.keys, now=time.time(), decrypt=self.decrypt)
 
@@ -136,8 +127,9 @@ class FeishuRoutes:
         msg, user = accepted
         image: str | None = None
         if msg.message_type == "image" and msg.image_key:
-            image = await run_in_threadpool(self.intake.call_urgent, self._keep_image, msg.message_id, msg.image_key)
-        await self.intake.store(self._inbound(msg, user, image), then=self._processed)
+            data, content_type = await run_in_threadpool(self._image, msg.message_id, msg.image_key)
+            image = await self.intake.keep_media(data, content_type)
+        await self.intake.store(self._inbound(msg, user, image))
 
     def _addressed(self, payload: Mapping[str, Any]) -> tuple[parse.Message, str] | None:
         """A message for Kesu from a known person (and that person's id); unknown people are told to ask an
@@ -182,7 +174,7 @@ class FeishuRoutes:
         kind = parse.event_type(data)
         if kind == "card.action.trigger":
             tap = parse.card_action(data)
-            return self.intake.call_urgent(self._decide, tap) if tap else {}
+            return self._decide_now(tap) if tap else {}
         if kind == "im.message.receive_v1":
             accepted = self._addressed(data)
             if accepted is None:
@@ -190,24 +182,13 @@ class FeishuRoutes:
             msg, user = accepted
             image: str | None = None
             if msg.message_type == "image" and msg.image_key:
-                image = self.intake.call_urgent(self._keep_image, msg.message_id, msg.image_key)
-            self.intake.submit(self._inbound(msg, user, image), then=self._processed).result(timeout=10)
+                image = self.intake.keep_media_now(*self._image(msg.message_id, msg.image_key))
+            self.intake.submit(self._inbound(msg, user, image)).result(timeout=10)
         return None
 
-    def _processed(self, stored: Stored) -> None:
-        """Once a message is stored (the writer queues it): process it."""
-        if stored[0] is not None:
-            self._process(stored[0])
-
-    def _process(self, event_id: int) -> Outcome:
-        return self.deps.sink.process(event_id, now=self.deps.now())
-
-    def _keep_image(self, message_id: str, image_key: str) -> str:
-        data, content_type = self.client.message_resource(message_id, image_key, kind="image")
-        with self.deps.uow() as u:
-            media_id = u.media.put(data, content_type=content_type, now=self.deps.now())
-            u.commit()
-        return media_id
+    def _image(self, message_id: str, image_key: str) -> tuple[bytes, str]:
+        """A photo someone sent (its bytes and content type), downloaded from Feishu."""
+        return self.client.message_resource(message_id, image_key, kind="image")
 
     def _ask_admin(self, open_id: str, event_id: str) -> None:
         try:
@@ -227,13 +208,34 @@ class FeishuRoutes:
         tap = parse.card_action(payload)
         if tap is None:
             return JSONResponse({})
-        return JSONResponse(await run_in_threadpool(self.intake.call_urgent, self._decide, tap))
+        tapped = self._tapped(tap)
+        if isinstance(tapped, dict):
+            return JSONResponse(tapped)
+        try:
+            outcome = await self.intake.decide(tapped)
+        except Exception:
+            log.exception("feishu card tap %s failed", tap.event_id)
+            return JSONResponse(_FAILED)
+        return JSONResponse(await run_in_threadpool(self.intake.call_urgent, self._answer, tapped.user, tap, outcome))
 
-    def _decide(self, tap: parse.CardAction) -> dict[str, Any]:
+    def _decide_now(self, tap: parse.CardAction) -> dict[str, Any]:
+        """``_tap`` for the long connection's thread."""
+        tapped = self._tapped(tap)
+        if isinstance(tapped, dict):
+            return tapped
+        try:
+            outcome = self.intake.decide_now(tapped)
+        except Exception:
+            log.exception("feishu card tap %s failed", tap.event_id)
+            return _FAILED
+        return self.intake.call_urgent(self._answer, tapped.user, tap, outcome)
+
+    def _tapped(self, tap: parse.CardAction) -> InboundEvent | dict[str, Any]:
+        """The tap as an event; or the answer for a tapper Kesu does not know."""
         person = self.deps.org.person_by_account(PLATFORM, tap.open_id)
         if person is None:
             return {"toast": {"type": "error", "content": ASK_ADMIN}}
-        event = InboundEvent(
+        return InboundEvent(
             platform=PLATFORM,
             event_key=tap.event_id,
             user=person.id,
@@ -241,17 +243,10 @@ class FeishuRoutes:
             chat=self.chats.get(tap.open_chat_id),
             click=Click(card_id=tap.card_id, action=tap.action, values=dict(tap.values)),
         )
-        try:
-            event_id = self.deps.sink.ingest(event, now=self.deps.now())  # answered inline: urgent work
-            if event_id is None:
-                return {"toast": {"type": "info", "content": "已处理"}}
-            outcome = self.deps.sink.process(event_id, now=self.deps.now())
-        except Exception:
-            log.exception("feishu card tap %s failed", tap.event_id)
-            return {"toast": {"type": "error", "content": "系统出错,请稍后再试。"}}
-        return self._answer(person.id, tap, outcome)
 
-    def _answer(self, user: str, tap: parse.CardAction, outcome: Outcome) -> dict[str, Any]:
+    def _answer(self, user: str, tap: parse.CardAction, outcome: Outcome | None) -> dict[str, Any]:
+        if outcome is None:  # a redelivered tap
+            return {"toast": {"type": "info", "content": "已处理"}}
         texts = [str(r["text"]) for r in outcome.replies if r.get("text")]
         toast = outcome.text or (texts[-1] if texts else None) or "已处理"
         answer: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""The acknowledgement path's plain-SQL writes (``add_many``, ``copies_of``, and SQLite's ``SqliteInboxWriter``)
+"""The acknowledgement path's plain-SQL writes (``add_many`` and SQLite's ``SqliteInboxWriter``)
 store and read exactly what the ORM path does, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,20 +64,6 @@ def test_more_events_than_one_statement_takes_are_all_stored(engine: sa.Engine) 
         assert last is not None and last.payload == {"i": 2499}
 
 
-def test_copies_of_reads_only_the_asked_recipients_of_that_card(engine: sa.Engine) -> None:
-    with SqlUnitOfWork(session_factory(engine)) as u:
-        for who, card, ref in (("a", "c1", "r-a"), ("b", "c1", "r-b"), ("c", "c1", "r-c"), ("a", "c2", "x")):
-            u.platform.remember_copy("wecom", recipient=who, card_id=card, ref=ref, now=NOW)
-        u.platform.remember_copy("feishu", recipient="b", card_id="c1", ref="other-platform", now=NOW)
-        u.commit()
-    with SqlUnitOfWork(session_factory(engine)) as u:
-        assert u.platform.copies_of("wecom", recipients=["a", "b", "b", "nobody"], card_id="c1") == {
-            "a": "r-a",
-            "b": "r-b",
-        }
-        assert u.platform.copies_of("wecom", recipients=[], card_id="c1") == {}
-
-
 # --- SqliteInboxWriter: the same writes on the acknowledgement path's own sqlite3 connection
 
 
@@ -115,24 +100,6 @@ def test_the_sqlite_writer_stores_what_the_unit_of_work_reads_back(sqlite_file: 
         stored = u.inbox.claim(first[0])
         assert stored is not None and stored.payload == payload and stored.received_at == NOW
         assert u.inbox.pending(limit=10) == [first[0], again[1]]
-    engine.dispose()
-
-
-def test_the_sqlite_writer_stores_nothing_when_a_sender_holds_a_copy_of_the_card(sqlite_file: str) -> None:
-    engine = make_engine(f"sqlite:///{sqlite_file}")
-    with SqlUnitOfWork(session_factory(engine)) as u:
-        u.platform.remember_copy("wecom-fill", recipient="sales1", card_id="pending", ref="tap-1", now=NOW)
-        u.commit()
-    writer = _writer(sqlite_file)
-    events = [("wecom", "t1", {"user": "sales1"}), ("wecom", "t2", {"user": "qa1"})]
-    kwargs: dict[str, Any] = {"now": NOW, "platform": "wecom-fill", "card_id": "pending"}
-    got = asyncio.run(writer.add_many_unless_copies(events, recipients=["sales1", "qa1"], **kwargs))
-    assert got == {"sales1": "tap-1"}
-    got = asyncio.run(writer.add_many_unless_copies(events, recipients=["qa1"], **kwargs))
-    assert isinstance(got, list) and None not in got
-    writer.close()
-    with SqlUnitOfWork(session_factory(engine)) as u:
-        assert u.inbox.pending(limit=10) == got  # stored once: the first call stored nothing
     engine.dispose()
 
 
