@@ -43,7 +43,12 @@ def test_opening_an_approval_stores_the_configured_chain_at_its_first_step_and_a
     opened = _open(uow)
     stored = uow.store.approvals[1]
     assert opened == stored
-    assert (stored.kind, stored.subject, stored.state, stored.step) == ("return", "return:7", a.ApprovalState.PENDING, 0)
+    assert (stored.kind, stored.subject, stored.state, stored.step) == (
+        "return",
+        "return:7",
+        a.ApprovalState.PENDING,
+        0,
+    )
     assert [s.name for s in stored.steps] == [s.name for s in POLICY.chains["return"]]
     assert stored.step_due_at is not None and stored.step_due_at > T0
     entry = last_audit(uow, "approval")

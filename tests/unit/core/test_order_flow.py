@@ -15,7 +15,11 @@ from tests.unit.core.world import ORG, POLICY, T0, at, last_audit, refused, run
 
 
 def _submit(
-    uow: FakeUnitOfWork, product: str = "X300 定制外壳", requirements: str | None = "RoHS", *, quantity: int | None = 5000
+    uow: FakeUnitOfWork,
+    product: str = "X300 定制外壳",
+    requirements: str | None = "RoHS",
+    *,
+    quantity: int | None = 5000,
 ) -> tuple[o.Order, a.Approval | None]:
     return run(
         uow,
@@ -94,6 +98,7 @@ def test_an_approved_review_releases_the_order_as_the_last_approver() -> None:
     assert approval is not None
     decided = replace(approval, state=a.ApprovalState.APPROVED, last_actor=QA1)
     released = run(uow, lambda u: order_flow.settle(u, approval=decided, now=at(3)))
+    assert released.id == order.id
     assert (released.state, released.released_at) == (o.OrderState.RELEASED, at(3))
     entry = last_audit(uow, "order")
     assert (entry.action, entry.actor, entry.after["state"]) == ("release", QA1, "released")
@@ -101,7 +106,7 @@ def test_an_approved_review_releases_the_order_as_the_last_approver() -> None:
 
 def test_a_rejected_review_returns_the_order_with_the_reviewers_reasons() -> None:
     uow = FakeUnitOfWork()
-    order, approval = _submit(uow)
+    _, approval = _submit(uow)
     assert approval is not None
     _, decided = run(
         uow,
@@ -140,7 +145,7 @@ def test_a_withdrawn_review_withdraws_the_order() -> None:
 
 def _change(uow: FakeUnitOfWork, order: o.Order, values: dict[str, str], user: str = SALES1) -> tuple[o.Order, ...]:
     def change(u: FakeUnitOfWork) -> tuple[o.Order, ...]:
-        before, after, approval = order_flow.change(
+        before, after, _ = order_flow.change(
             u,
             org=ORG,
             policy=POLICY,
@@ -194,6 +199,9 @@ def test_a_change_from_an_old_card_is_stale_and_names_who_changed_the_order() ->
 def test_only_the_requester_changes_an_order_and_a_change_needs_a_new_figure() -> None:
     uow = FakeUnitOfWork()
     returned = _returned(uow)
-    assert refused(uow, lambda u: _change(u, returned, {"quantity": "1"}, SALES2), NotAllowed) == "只有提交人可以变更订单。"
+    assert (
+        refused(uow, lambda u: _change(u, returned, {"quantity": "1"}, SALES2), NotAllowed)
+        == "只有提交人可以变更订单。"
+    )
     message = refused(uow, lambda u: _change(u, returned, {}), MissingFields)
     assert message == "请填写要变更的数量、交期或特殊要求。"

@@ -92,7 +92,10 @@ def test_an_approved_return_gets_the_months_next_rma_number_and_waits_for_the_go
 
 
 def test_a_rejected_or_withdrawn_return_ends_without_a_number() -> None:
-    for state, ended in ((a.ApprovalState.REJECTED, r.ReturnState.REJECTED), (a.ApprovalState.WITHDRAWN, r.ReturnState.WITHDRAWN)):
+    for state, ended in (
+        (a.ApprovalState.REJECTED, r.ReturnState.REJECTED),
+        (a.ApprovalState.WITHDRAWN, r.ReturnState.WITHDRAWN),
+    ):
         uow = FakeUnitOfWork()
         submitted_complaint(uow)
         _, approval = _request(uow)
@@ -150,7 +153,7 @@ def test_a_result_that_is_not_our_fault_closes_the_return_without_an_approval() 
 def test_the_replacement_approved_then_the_customers_acceptance_closes_the_return() -> None:
     uow = FakeUnitOfWork()
     ret = _received(uow)
-    _, processed, started = _act(
+    _, _, started = _act(
         uow, ret, QA1, r.ReturnAction.PROCESS, {"good": "0", "bad": "100", "cause": "划伤", "ours": "是"}, 48
     )
     assert started is not None

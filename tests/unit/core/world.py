@@ -104,4 +104,3 @@ def submitted_complaint(uow: FakeUnitOfWork, details: Details = DETAILS, *, owne
         return after
 
     return run(uow, log_and_submit)
-
