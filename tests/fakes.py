@@ -420,10 +420,18 @@ class FakeMedia:
 class FakeRecords(Generic[R]):
     """Versioned records of one kind (approvals, returns, orders)."""
 
-    def __init__(self, committed: dict[int, R], ids: Iterator[int], final: Callable[[R], bool]) -> None:
+    def __init__(
+        self,
+        committed: dict[int, R],
+        ids: Iterator[int],
+        final: Callable[[R], bool],
+        number: Callable[[R], str | None] | None = None,
+    ) -> None:
         self._committed = committed
         self._ids = ids
         self._final = final
+        # A record's number as storage keeps it (its codec's ``number``): the RMA or order number by default.
+        self._number = number or (lambda r: getattr(r, "rma_no", None) or getattr(r, "number", None))
         self.writes: dict[int, R] = {}
 
     def _all(self) -> dict[int, R]:
@@ -439,10 +447,7 @@ class FakeRecords(Generic[R]):
         return self._all().get(record_id)
 
     def by_number(self, number: str) -> R | None:
-        return next(
-            (r for r in self._all().values() if number in (getattr(r, "rma_no", None), getattr(r, "number", None))),
-            None,
-        )
+        return next((r for r in self._all().values() if self._number(r) == number), None)
 
     def save(self, item: R, *, expected_version: int) -> None:
         assert item.id is not None
@@ -635,10 +640,10 @@ class FakeUnitOfWork:
             self.store.orders, self.store.record_ids, lambda o: o.state.value != "review"
         )
         self.fake_eightds: FakeRecords[EightD] = FakeRecords(
-            self.store.eightds, self.store.record_ids, lambda e: e.state.value == "closed"
+            self.store.eightds, self.store.record_ids, lambda e: e.state.value == "closed", lambda e: e.label
         )
         self.fake_analyses: FakeRecords[ReturnAnalysis] = FakeRecords(
-            self.store.analyses, self.store.record_ids, lambda a: a.state.value == "done"
+            self.store.analyses, self.store.record_ids, lambda a: a.state.value == "done", lambda a: a.label
         )
         self.fake_visits: FakeRecords[Visit] = FakeRecords(
             self.store.visits, self.store.record_ids, lambda v: v.answered
