@@ -30,7 +30,7 @@ from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.intake import Gate, GroupIntake, UnitWriter
 from bot.intents import (
-    chitchat,
+    cancel,
     customer_info,
     key_customer,
     log_complaint,
@@ -39,9 +39,11 @@ from bot.intents import (
     order_review,
     photo,
     query_status,
+    record_visit,
     request_return,
-    visits,
+    unknown,
 )
+from bot.intents import help as help_intent
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
@@ -68,13 +70,15 @@ def intents() -> IntentRouter:
         query_status,
         my_tasks,
         monthly_summary,
-        visits,
+        record_visit,
         key_customer,
         photo,
         request_return,
         order_review,
         customer_info,
-        chitchat,
+        help_intent,
+        unknown,
+        cancel,
     ):
         router.include(module.router)
     return router

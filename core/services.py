@@ -185,6 +185,26 @@ def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
     return drafts[0] if drafts else None
 
 
+def cancel_draft(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, now: datetime) -> c.Complaint | None:
+    """The sender's newest draft is cancelled (as a tap on its cancel button); None when they have none."""
+    draft = open_draft(uow, user_id)
+    if draft is None:
+        return None
+    assert draft.id is not None
+    _, after = act(
+        uow,
+        org=org,
+        policy=policy,
+        user_id=user_id,
+        form_id=draft.id,
+        card_version=draft.version,
+        action=c.Action.CANCEL,
+        values={},
+        now=now,
+    )
+    return after
+
+
 def answer_draft(
     uow: UnitOfWork,
     *,
