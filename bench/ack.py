@@ -93,7 +93,8 @@ def _env(platform: str, db_url: str) -> dict[str, str]:
 def make_app(platform: str) -> FastAPI:
     """What `kesu serve` runs (from the ``KESU_*`` environment), plus the floor route ``POST /floor``."""
     from bot.config import Settings
-    from bot.wiring import build, create_app
+    from bot.web import create_app
+    from bot.wiring import build
 
     kesu = build(Settings())
     app = create_app(kesu, worker=False)

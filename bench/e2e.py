@@ -73,7 +73,8 @@ def serve(port: int) -> None:
     import uvicorn
 
     from bot.config import Settings
-    from bot.wiring import build, create_app
+    from bot.web import create_app
+    from bot.wiring import build
 
     kesu = build(Settings())
     uvicorn.run(create_app(kesu, worker=True), host="127.0.0.1", port=port, log_level="warning", access_log=False)

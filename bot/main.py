@@ -21,8 +21,9 @@ from bot.cli.common import (
 )
 from bot.config import ConfigError, calendar_warnings, check_config, load_config
 from bot.feishu import cli as feishu_cli
+from bot.web import create_app
 from bot.wecom import cli as wecom_cli
-from bot.wiring import Kesu, create_app
+from bot.wiring import Kesu
 
 app = typer.Typer(
     name="kesu",
@@ -151,7 +152,7 @@ def worker(
     interval: Annotated[float, typer.Option(help="Seconds between scheduler passes.")] = 1.0,
 ) -> None:
     """Run only the scheduler and outbox dispatcher (for scale-out beside `kesu serve --no-worker`)."""
-    from bot.wiring import Worker
+    from bot.web import Worker
 
     with _kesu() as kesu:
         _warn_calendar(kesu)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-import logging
-import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
 from bot import feishu, wecom
 from bot.actions import analysis as analysis_actions
@@ -31,7 +27,7 @@ from bot.dispatch.outbound import OutboxDispatcher
 from bot.gate import Gate
 from bot.intake import GroupIntake, UnitWriter
 from bot.intents import (
-    chitchat,
+    cancel,
     customer_info,
     key_customer,
     log_complaint,
@@ -40,9 +36,11 @@ from bot.intents import (
     order_review,
     photo,
     query_status,
+    record_visit,
     request_return,
-    visits,
+    unknown,
 )
+from bot.intents import help as help_intent
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
 from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
@@ -58,8 +56,6 @@ from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWork, session_factory
 
-log = logging.getLogger(__name__)
-
 
 def intents() -> IntentRouter:
     """Every intent Kesu understands, registered explicitly."""
@@ -69,13 +65,15 @@ def intents() -> IntentRouter:
         query_status,
         my_tasks,
         monthly_summary,
-        visits,
+        record_visit,
         key_customer,
         photo,
         request_return,
         order_review,
         customer_info,
-        chitchat,
+        help_intent,
+        unknown,
+        cancel,
     ):
         router.include(module.router)
     return router
@@ -163,25 +161,38 @@ class Kesu:
         return datetime.now(self.config.timezone)
 
 
-def build(settings: Settings, *, migrate: bool = True) -> Kesu:
-    """Build the app's parts. ``migrate`` brings the database schema to head first."""
-    config = load_config(settings.config)
+@dataclass(frozen=True)
+class _Database:
+    """The engine and what every unit of work shares: its sessions and the write gate."""
+
+    engine: sa.Engine
+    factory: sessionmaker[Session]
+    gate: Gate
+    path: str | None  # the SQLite file; None in memory or on PostgreSQL
+    checkpointer: Checkpointer | None
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work."""
+        return SqlUnitOfWork(self.factory, guard=self.gate.unit)
+
+
+def _database(settings: Settings, *, migrate: bool) -> _Database:
+    """Open the database (``migrate``: bring its schema to head first)."""
     path = sqlite_file(settings.database_url)
     # A file SQLite's WAL is checkpointed by a thread of its own, never inside a commit (storage/db.py).
     checkpointer = Checkpointer(path) if path is not None else None
     engine = make_engine(settings.database_url, autocheckpoint=checkpointer is None)
-    in_memory = engine.dialect.name == "sqlite" and path is None
     if checkpointer is not None:
         checkpointer.start()
     if migrate:
         ensure_schema(engine)
-    factory = session_factory(engine)
     gate = Gate(exclusive=engine.dialect.name == "sqlite")  # SQLite has one writer (see bot/intake.py)
+    return _Database(engine, session_factory(engine), gate, path, checkpointer)
 
-    def uow() -> UnitOfWork:
-        return SqlUnitOfWork(factory, guard=gate.unit)
 
-    policy = Policy(
+def _policy(config: KesuConfig) -> Policy:
+    """The configured rules core applies."""
+    return Policy(
         clocks=config.clocks,
         calendar=config.calendar(),
         tz=config.timezone,
@@ -192,9 +203,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         duties=config.duties,
         limits=config.limits,
     )
+
+
+def _dispatcher(config: KesuConfig, policy: Policy, uow: Callable[[], UnitOfWork]) -> Dispatcher:
+    """The inbound dispatcher with every intent and card kind (its channels are set once platforms are known)."""
     with uow() as unit:  # customers named on earlier forms are matched like the configured ones
         known = tuple(unit.complaints.known_customers())
-    dispatcher = Dispatcher(
+    return Dispatcher(
         uow=uow,
         org=config.org,
         policy=policy,
@@ -204,9 +219,10 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         channel_for=lambda _: "local",
     )
 
-    def now() -> datetime:
-        return datetime.now(config.timezone)
 
+def _intake(settings: Settings, db: _Database, now: Callable[[], datetime], sink: Dispatcher) -> GroupIntake:
+    """The one way in for every platform's events, with the inbox writer that suits the database."""
+    engine, factory, gate, path = db.engine, db.factory, db.gate, db.path
     # PostgreSQL: the inbox write is one INSERT, atomic by itself, so
     # it runs in autocommit: no BEGIN and COMMIT round trips, each of which the writer thread waited out and
     # then waited for the GIL again behind the event loop. (Not on SQLite, whose BEGIN IMMEDIATE is ours.)
@@ -226,15 +242,13 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         writer = SqliteInboxWriter(path, gate.urgent_unit, autocheckpoint=False)
     else:
         writer = UnitWriter(intake_uow, gate)
-    intake = GroupIntake(intake_uow, gate, now, writer, sink=dispatcher)
-    deps = PlatformDeps(settings=settings, org=config.org, uow=uow, now=now, intake=intake)
-    platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
-    dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
-    local = LocalSender()
-    senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
-    outbox = OutboxDispatcher(uow=uow, senders=senders)
+    return GroupIntake(intake_uow, gate, now, writer, sink=sink)
 
-    reader = engine if in_memory else make_engine(settings.database_url, reader=True)
+
+def _monthly(settings: Settings, config: KesuConfig, policy: Policy, db: _Database) -> Callable[[str], MonthlySummary]:
+    """The monthly summary, read from a reader engine (the same engine for an in-memory database)."""
+    in_memory = db.engine.dialect.name == "sqlite" and db.path is None
+    reader = db.engine if in_memory else make_engine(settings.database_url, reader=True)
 
     def monthly(month: str) -> MonthlySummary:
         return reports.monthly_summary(
@@ -246,9 +260,29 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
             repeat_days=policy.repeat_window_days,
         )
 
-    dispatcher.monthly = monthly
+    return monthly
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Kesu:
+    """Build the app's parts. ``migrate`` brings the database schema to head first."""
+    config = load_config(settings.config)
+    db = _database(settings, migrate=migrate)
+    policy = _policy(config)
+    dispatcher = _dispatcher(config, policy, db.uow)
+
+    def now() -> datetime:
+        return datetime.now(config.timezone)
+
+    intake = _intake(settings, db, now, dispatcher)
+    deps = PlatformDeps(settings=settings, org=config.org, uow=db.uow, now=now, intake=intake)
+    platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
+    dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
+    local = LocalSender()
+    senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
+    outbox = OutboxDispatcher(uow=db.uow, senders=senders)
+    dispatcher.monthly = monthly = _monthly(settings, config, policy, db)
     scheduler = Scheduler(
-        uow=uow,
+        uow=db.uow,
         org=config.org,
         dispatcher=dispatcher,
         outbox=outbox,
@@ -258,8 +292,8 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
     return Kesu(
         settings=settings,
         config=config,
-        engine=engine,
-        uow=uow,
+        engine=db.engine,
+        uow=db.uow,
         dispatcher=dispatcher,
         outbox=outbox,
         scheduler=scheduler,
@@ -267,108 +301,5 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         intake=intake,
         senders=senders,
         platforms=platforms,
-        checkpointer=checkpointer,
+        checkpointer=db.checkpointer,
     )
-
-
-class Worker:
-    """The background loop of `kesu serve` / `kesu worker`: a scheduler pass every ``interval`` seconds."""
-
-    def __init__(self, kesu: Kesu, *, interval: float = 1.0) -> None:
-        self.kesu = kesu
-        self.interval = interval
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="kesu-worker", daemon=True)
-
-    def run(self) -> None:
-        """Tick until stopped (at least once); a failing job is logged (each job fails alone, the others run) and
-        retried on the next pass."""
-        while True:
-            try:
-                done = self.kesu.scheduler.run(now=self.kesu.now())
-                self.kesu.local.take()  # local deliveries are recorded in the outbox; nobody prints them here
-                if done.failed:
-                    log.error("scheduler pass failed: %s", ", ".join(done.failed))
-            except Exception:
-                log.exception("scheduler pass failed")
-            if self.stopping.wait(self.interval):
-                return
-
-    def start(self) -> None:
-        """Run in a background thread."""
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Finish the current pass and stop."""
-        self.stopping.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout=30)
-
-
-_frozen = False
-
-
-def freeze_startup_objects() -> None:
-    """Move everything alive at start (modules, lark-oapi's thousands of generated classes, config) out of
-    the garbage collector's view, once per process. Otherwise each full collection walks them all: a
-    100–300 ms pause of every thread, acknowledgements included (measured with bench/ack.py,
-    WeCom and Feishu: p99 118 ms → 39 ms at 50 concurrent senders)."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
-
-
-def create_app(kesu: Kesu, *, worker: bool = True, long_connections: Sequence[str] = ()) -> FastAPI:
-    """The web app: health, the platform webhooks, (unless ``worker`` is False) the background worker, and the
-    long connections of the platforms named in ``long_connections`` (``feishu``)."""
-    connectors = {p.name: p.connect for p in kesu.platforms if p.connect is not None}
-    for name in long_connections:
-        if name not in connectors:
-            raise ValueError(f"{name} has no long connection here: is the platform on (its KESU_* settings)?")
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        freeze_startup_objects()
-        w = Worker(kesu) if worker else None
-        if w:
-            w.start()
-        stops = [connectors[name]() for name in long_connections]
-        try:
-            yield
-        finally:
-            for stop in stops:
-                stop()
-            if w:
-                w.stop()
-
-    app = FastAPI(title="Kesu 客诉助手", lifespan=lifespan)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        with kesu.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "database": kesu.engine.dialect.name}
-
-    for platform in kesu.platforms:
-        # The routes themselves, not include_router: FastAPI 0.165 matches an included router's routes
-        # through an extra layer per request, ~25 µs of the ~300 µs an acknowledgement costs (bench/ack.py).
-        app.router.routes.extend(platform.router.routes)
-    app.add_middleware(_AckFirst, gate=kesu.intake.gate)
-    return app
-
-
-class _AckFirst:
-    """Every HTTP request counts as one being acknowledged: background database work waits (bot/intake.py)."""
-
-    def __init__(self, app: ASGIApp, gate: Gate) -> None:
-        self.app = app
-        self.gate = gate
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with self.gate.request():  # from the request's headers to the end of its answer
-            await self.app(scope, receive, send)

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from core import approval as a
 from core.audit import AuditEntry
-from core.errors import NotFound
 from core.org import Org
 from core.ports import UnitOfWork
+from core.records import load as load_record
 from core.services import Policy, person
 
 AUDIT_ENTITY = "approval"
 
 
-def _audit(
+def _store(
     uow: UnitOfWork,
     before: a.Approval | None,
     after: a.Approval,
+    *,
     action: str,
     actor: str,
     now: datetime,
     note: str | None = None,
-) -> None:
+) -> a.Approval:
+    """Add ``after`` (``before`` is None) or save it over ``before``, with one audit row of its state and step
+    (all of them, not a diff: an approval's trail reads as the steps it went through)."""
+    if before is None:
+        after = uow.approvals.add(after)
+    else:
+        uow.approvals.save(after, expected_version=before.version)
     assert after.id is not None
     uow.audit.append(
         AuditEntry(
@@ -36,34 +44,68 @@ def _audit(
             note=note,
         )
     )
+    return after
 
 
 def open_approval(
     uow: UnitOfWork, *, policy: Policy, kind: str, subject: str, requester: str, department: str | None, now: datetime
 ) -> a.Approval:
     """Start the configured chain for ``kind`` (return, replacement, order_review) on ``subject``."""
-    approval = uow.approvals.add(
-        a.start(
-            kind=kind,
-            subject=subject,
-            requester=requester,
-            department=department,
-            steps=policy.chains[kind],
-            now=now,
-            calendar=policy.calendar,
-            tz=policy.tz,
-        )
+    started = a.start(
+        kind=kind,
+        subject=subject,
+        requester=requester,
+        department=department,
+        steps=policy.chains[kind],
+        now=now,
+        calendar=policy.calendar,
+        tz=policy.tz,
     )
-    _audit(uow, None, approval, "open", requester, now)
-    return approval
+    return _store(uow, None, started, action="open", actor=requester, now=now)
+
+
+class Requested(Protocol):
+    """A stored record someone requested (a return, an order): what an approval is opened on."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def requester(self) -> str: ...
+
+
+def open_approval_on(
+    uow: UnitOfWork, record: Requested, *, entity: str, kind: str, department: str | None, policy: Policy, now: datetime
+) -> a.Approval:
+    """Start ``kind``'s chain on a stored ``record`` (subject '<entity>:<id>', e.g. 'return:3'), requested by
+    the record's requester."""
+    subject = f"{entity}:{record.id}"
+    return open_approval(
+        uow, policy=policy, kind=kind, subject=subject, requester=record.requester, department=department, now=now
+    )
 
 
 def load(uow: UnitOfWork, approval_id: int) -> a.Approval:
     """An approval by id; NotFound otherwise."""
-    found = uow.approvals.get(approval_id)
-    if found is None:
-        raise NotFound("找不到这个审批,卡片可能已失效。")
-    return found
+    return load_record(uow.approvals, approval_id, missing="找不到这个审批,卡片可能已失效。")
+
+
+def _tapped(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, approval_id: int, step: int) -> a.Approval:
+    """The approval a configured person tapped, while the card's ``step`` is still the current one."""
+    person(org, user_id)
+    before = load(uow, approval_id)
+    a.require_step(before, step, org, policy.tz)
+    return before
+
+
+def _vote_note(before: a.Approval, cast: a.Vote, *, stand_in: bool, org: Org) -> str | None:
+    """The audit note of a vote: its comment, and for whom it was cast when a deputy or stand-in cast it."""
+    comment = f":{cast.comment}" if cast.comment else ""
+    if cast.on_behalf_of:
+        return f"代{org.name_of(cast.on_behalf_of)}审批" + comment
+    if stand_in:  # the step's only approver is the requester: their manager (or the GM) decides instead
+        return f"申请人不能审批自己的申请,代「{before.steps[before.step].name}」审批" + comment
+    return cast.comment
 
 
 def vote(
@@ -79,9 +121,7 @@ def vote(
     now: datetime,
 ) -> tuple[a.Approval, a.Approval]:
     """A tap on approve or reject. The tapper is checked against the step as stored, never the card."""
-    person(org, user_id)
-    before = load(uow, approval_id)
-    a.require_step(before, step, org, policy.tz)
+    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
     stand_in = a.stands_in(before, user_id, org)
     after = a.decide(
         before,
@@ -93,30 +133,17 @@ def vote(
         calendar=policy.calendar,
         tz=policy.tz,
     )
-    uow.approvals.save(after, expected_version=before.version)
-    cast = after.votes[-1]
-    note = cast.comment
-    if cast.on_behalf_of:
-        note = f"代{org.name_of(cast.on_behalf_of)}审批" + (f":{cast.comment}" if cast.comment else "")
-    elif stand_in:  # the step's only approver is the requester: their manager (or the GM) decides instead
-        note = f"申请人不能审批自己的申请,代「{before.steps[before.step].name}」审批" + (
-            f":{cast.comment}" if cast.comment else ""
-        )
-    _audit(uow, before, after, verdict.value, user_id, now, note)
-    return before, after
+    note = _vote_note(before, after.votes[-1], stand_in=stand_in, org=org)
+    return before, _store(uow, before, after, action=verdict.value, actor=user_id, now=now, note=note)
 
 
 def withdraw(
     uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, approval_id: int, step: int, now: datetime
 ) -> tuple[a.Approval, a.Approval]:
     """The requester withdraws before the decision."""
-    person(org, user_id)
-    before = load(uow, approval_id)
-    a.require_step(before, step, org, policy.tz)
+    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
     after = a.withdraw(before, actor=user_id, now=now, org=org, tz=policy.tz)
-    uow.approvals.save(after, expected_version=before.version)
-    _audit(uow, before, after, "withdraw", user_id, now)
-    return before, after
+    return before, _store(uow, before, after, action="withdraw", actor=user_id, now=now)
 
 
 def delegate(
@@ -131,10 +158,7 @@ def delegate(
     now: datetime,
 ) -> tuple[a.Approval, a.Approval]:
     """An approver hands their part of the step to a deputy; both are in the audit."""
-    person(org, user_id)
-    before = load(uow, approval_id)
-    a.require_step(before, step, org, policy.tz)
+    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
     after = a.delegate(before, actor=user_id, deputy=deputy.strip(), now=now, org=org)
-    uow.approvals.save(after, expected_version=before.version)
-    _audit(uow, before, after, "delegate", user_id, now, f"转交给{org.name_of(deputy.strip())}")
-    return before, after
+    note = f"转交给{org.name_of(deputy.strip())}"
+    return before, _store(uow, before, after, action="delegate", actor=user_id, now=now, note=note)

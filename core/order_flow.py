@@ -7,52 +7,26 @@ from datetime import date, datetime
 
 from core import approval as a
 from core import orders as o
-from core.approval_flow import open_approval
-from core.errors import NotFound, StaleCard
+from core.approval_flow import open_approval_on
+from core.errors import StaleCard
 from core.org import Org
 from core.ports import UnitOfWork
-from core.records import store
+from core.records import Kind, stale_card
+from core.records import load as load_record
 from core.services import Policy, person
 
 AUDIT_ENTITY = "order"
 KIND = "order_review"
 
 
-def _store(
-    uow: UnitOfWork,
-    before: o.Order | None,
-    after: o.Order,
-    action: str,
-    actor: str,
-    now: datetime,
-    note: str | None = None,
-) -> o.Order:
-    return store(
-        uow,
-        uow.orders,
-        before,
-        after,
-        entity=AUDIT_ENTITY,
-        snapshot=o.snapshot,
-        action=action,
-        actor=actor,
-        now=now,
-        note=note,
-    )
+ORDERS: Kind[o.Order] = Kind(AUDIT_ENTITY, lambda uow: uow.orders, o.snapshot)
 
 
 def _open_review(uow: UnitOfWork, order: o.Order, *, org: Org, policy: Policy, now: datetime) -> a.Approval:
     """Start the order_review chain on a stored order."""
     requester = org.person(order.requester)
-    return open_approval(
-        uow,
-        policy=policy,
-        kind=KIND,
-        subject=f"order:{order.id}",
-        requester=order.requester,
-        department=requester.department if requester else None,
-        now=now,
-    )
+    department = requester.department if requester else None
+    return open_approval_on(uow, order, entity=AUDIT_ENTITY, kind=KIND, department=department, policy=policy, now=now)
 
 
 def _link(uow: UnitOfWork, order: o.Order, approval: a.Approval) -> o.Order:
@@ -92,18 +66,15 @@ def submit(
     seq = uow.counters.next(f"OR-{month}")
     draft = replace(draft, number=f"OR-{month}-{seq:04d}")
     if draft.state is o.OrderState.RELEASED:
-        return _store(uow, None, draft, "release", actor.id, now, "标准品"), None
-    stored = _store(uow, None, draft, "submit", actor.id, now)
+        return ORDERS.store(uow, None, draft, action="release", actor=actor.id, now=now, note="标准品"), None
+    stored = ORDERS.store(uow, None, draft, action="submit", actor=actor.id, now=now)
     approval = _open_review(uow, stored, org=org, policy=policy, now=now)
     return _link(uow, stored, approval), approval
 
 
 def load(uow: UnitOfWork, order_id: int) -> o.Order:
     """An order by id; NotFound otherwise."""
-    found = uow.orders.get(order_id)
-    if found is None:
-        raise NotFound("找不到这张订单,卡片可能已失效。")
-    return found
+    return load_record(uow.orders, order_id, missing="找不到这张订单,卡片可能已失效。")
 
 
 def subject_id(approval: a.Approval) -> int:
@@ -124,20 +95,13 @@ def settle(uow: UnitOfWork, *, approval: a.Approval, now: datetime) -> o.Order:
     if before.approval_id != approval.id:
         raise StaleCard(f"{before.number} 已有新的评审,这次评审已失效。")
     if approval.state is a.ApprovalState.WITHDRAWN:
-        return _store(uow, before, o.withdrawn(before, now=now, actor=actor), "withdraw", actor, now)
+        return ORDERS.store(
+            uow, before, o.withdrawn(before, now=now, actor=actor), action="withdraw", actor=actor, now=now
+        )
     agreed = approval.state is a.ApprovalState.APPROVED
     why = None if agreed else reasons(approval)
     after = o.reviewed(before, agreed=agreed, reasons=why, now=now, actor=actor)
-    return _store(uow, before, after, "release" if agreed else "return", actor, now, why)
-
-
-def _check_card(order: o.Order, version: int, org: Org, policy: Policy) -> None:
-    if order.version != version:
-        who = ""
-        if order.last_actor and order.last_at:
-            when = f"{order.last_at.astimezone(policy.tz):%H:%M}"
-            who = f",已被{org.name_of(order.last_actor)}于 {when} {order.last_action}"
-        raise StaleCard(f"此卡片已失效{who}。{order.number} 当前:{o.ORDER_STATE_LABELS[order.state]}。")
+    return ORDERS.store(uow, before, after, action="release" if agreed else "return", actor=actor, now=now, note=why)
 
 
 def change(
@@ -154,15 +118,11 @@ def change(
     """The requester changes a released or returned order: the review starts again (none if now standard)."""
     actor = person(org, user_id)
     before = load(uow, order_id)
-    _check_card(before, card_version, org, policy)
-    changed = _store(
-        uow,
-        before,
-        o.change(before, actor=actor, values=values, now=now, org=org, limits=policy.limits),
-        "change",
-        actor.id,
-        now,
-    )
+    if before.version != card_version:
+        now_is = f"{before.number} 当前:{o.ORDER_STATE_LABELS[before.state]}"
+        raise stale_card(before, now_is=now_is, org=org, tz=policy.tz)
+    after = o.change(before, actor=actor, values=values, now=now, org=org, limits=policy.limits)
+    changed = ORDERS.store(uow, before, after, action="change", actor=actor.id, now=now)
     if changed.state is not o.OrderState.REVIEW:
         return before, changed, None
     approval = _open_review(uow, changed, org=org, policy=policy, now=now)

@@ -131,36 +131,23 @@ def new_order(
     return order
 
 
+def _moved(o: Order, state: OrderState, *, actor: str, action: str, now: datetime, **changes: Any) -> Order:
+    """``o`` in ``state``, one version on, with who did what and when."""
+    return replace(o, state=state, version=o.version + 1, last_actor=actor, last_action=action, last_at=now, **changes)
+
+
 def reviewed(o: Order, *, agreed: bool, reasons: str | None, now: datetime, actor: str) -> Order:
     """The review ended: all agreed (released) or someone disagreed (returned with the reasons)."""
     if o.state is not OrderState.REVIEW:
         raise StaleCard(f"{o.number} 当前状态为「{ORDER_STATE_LABELS[o.state]}」。")
     if agreed:
-        return replace(
-            o,
-            state=OrderState.RELEASED,
-            released_at=now,
-            version=o.version + 1,
-            last_actor=actor,
-            last_action="评审通过",
-            last_at=now,
-        )
-    return replace(
-        o,
-        state=OrderState.RETURNED,
-        reasons=reasons,
-        version=o.version + 1,
-        last_actor=actor,
-        last_action="评审不同意",
-        last_at=now,
-    )
+        return _moved(o, OrderState.RELEASED, actor=actor, action="评审通过", now=now, released_at=now)
+    return _moved(o, OrderState.RETURNED, actor=actor, action="评审不同意", now=now, reasons=reasons)
 
 
 def withdrawn(o: Order, *, now: datetime, actor: str) -> Order:
     """The requester withdrew the order before the review ended."""
-    return replace(
-        o, state=OrderState.WITHDRAWN, version=o.version + 1, last_actor=actor, last_action="撤回", last_at=now
-    )
+    return _moved(o, OrderState.WITHDRAWN, actor=actor, action="撤回", now=now)
 
 
 def change(
@@ -188,16 +175,15 @@ def change(
         raise MissingFields("请填写要变更的数量、交期或特殊要求。", ("quantity", "delivery", "requirements"))
     changed = replace(o, **changes)
     standard = is_standard(product=changed.product, requirements=changed.requirements, org=org)
-    return replace(
+    return _moved(
         changed,
-        state=OrderState.RELEASED if standard else OrderState.REVIEW,
+        OrderState.RELEASED if standard else OrderState.REVIEW,
+        actor=actor.id,
+        action="变更",
+        now=now,
         standard=standard,
         revision=o.revision + 1,
-        version=o.version + 1,
         reasons=None,
         approval_id=None,
         released_at=now if standard else None,
-        last_actor=actor.id,
-        last_action="变更",
-        last_at=now,
     )

@@ -8,38 +8,18 @@ from typing import Any
 
 from core import approval as a
 from core import returns as r
-from core.approval_flow import open_approval
+from core.approval_flow import open_approval_on
 from core.clocks import ClockName, due_at
-from core.errors import NotFound, StaleCard
 from core.org import Org
 from core.ports import UnitOfWork
-from core.records import store
+from core.records import Kind, stale_card
+from core.records import load as load_record
 from core.services import PHOTO_WINDOW, Policy, find, person
 
 AUDIT_ENTITY = "return"
 
 
-def _store(
-    uow: UnitOfWork,
-    before: r.ReturnRequest | None,
-    after: r.ReturnRequest,
-    action: str,
-    actor: str,
-    now: datetime,
-    note: str | None = None,
-) -> r.ReturnRequest:
-    return store(
-        uow,
-        uow.returns,
-        before,
-        after,
-        entity=AUDIT_ENTITY,
-        snapshot=r.snapshot,
-        action=action,
-        actor=actor,
-        now=now,
-        note=note,
-    )
+RETURNS: Kind[r.ReturnRequest] = Kind(AUDIT_ENTITY, lambda uow: uow.returns, r.snapshot)
 
 
 def request(
@@ -91,15 +71,11 @@ def request(
         complaint_no=complaint_no,
         limits=policy.limits,
     )
-    stored = _store(uow, None, replace(draft, reason=reason), "request", actor.id, now, reason)
-    approval = open_approval(
-        uow,
-        policy=policy,
-        kind="return",
-        subject=f"return:{stored.id}",
-        requester=actor.id,
-        department=actor.department,
-        now=now,
+    stored = RETURNS.store(
+        uow, None, replace(draft, reason=reason), action="request", actor=actor.id, now=now, note=reason
+    )
+    approval = open_approval_on(
+        uow, stored, entity=AUDIT_ENTITY, kind="return", department=actor.department, policy=policy, now=now
     )
     linked = replace(stored, approval_id=approval.id, version=stored.version + 1)
     uow.returns.save(linked, expected_version=stored.version)
@@ -115,10 +91,7 @@ def open_on(uow: UnitOfWork, complaint_id: int | None, *, besides: int | None = 
 
 def load(uow: UnitOfWork, return_id: int) -> r.ReturnRequest:
     """A return by id; NotFound otherwise."""
-    found = uow.returns.get(return_id)
-    if found is None:
-        raise NotFound("找不到这个退货单,卡片可能已失效。")
-    return found
+    return load_record(uow.returns, return_id, missing="找不到这个退货单,卡片可能已失效。")
 
 
 def subject_id(approval: a.Approval) -> int:
@@ -133,20 +106,14 @@ def settle(uow: UnitOfWork, *, policy: Policy, approval: a.Approval, now: dateti
     if approval.state is a.ApprovalState.APPROVED and approval.kind == "return":
         seq = uow.counters.next(f"RMA-{now.astimezone(policy.tz):%Y%m}")
         rma = f"RMA-{now.astimezone(policy.tz):%Y%m}-{seq:04d}"
-        return _store(uow, before, r.approved(before, rma_no=rma, now=now, actor=actor), "rma_issued", actor, now, rma)
+        after = r.approved(before, rma_no=rma, now=now, actor=actor)
+        return RETURNS.store(uow, before, after, action="rma_issued", actor=actor, now=now, note=rma)
     if approval.state is a.ApprovalState.APPROVED:
-        return _store(uow, before, r.replacement_approved(before, now=now, actor=actor), "replacement", actor, now)
+        after = r.replacement_approved(before, now=now, actor=actor)
+        return RETURNS.store(uow, before, after, action="replacement", actor=actor, now=now)
     withdrawn = approval.state is a.ApprovalState.WITHDRAWN
     after = r.ended(before, withdrawn=withdrawn, now=now, actor=actor)
-    return _store(uow, before, after, after.last_action or "end", actor, now)
-
-
-def _check_card(ret: r.ReturnRequest, stage: int, org: Org, policy: Policy) -> None:
-    if r.STAGES[ret.state] != stage:
-        who = ""
-        if ret.last_actor and ret.last_at:
-            who = f",已被{org.name_of(ret.last_actor)}于 {ret.last_at.astimezone(policy.tz):%H:%M} {ret.last_action}"
-        raise StaleCard(f"此卡片已失效{who}。{ret.label} 当前:{r.RETURN_STATE_LABELS[ret.state]}。")
+    return RETURNS.store(uow, before, after, action=after.last_action or "end", actor=actor, now=now)
 
 
 def act(
@@ -164,7 +131,9 @@ def act(
     """A tap on a return card: receive (warehouse), process (QA), customer accepted (sales)."""
     actor = person(org, user_id)
     before = load(uow, return_id)
-    _check_card(before, card_stage, org, policy)
+    if r.STAGES[before.state] != card_stage:
+        now_is = f"{before.label} 当前:{r.RETURN_STATE_LABELS[before.state]}"
+        raise stale_card(before, now_is=now_is, org=org, tz=policy.tz)
     started: a.Approval | None = None
     if action is r.ReturnAction.RECEIVE:
         due = due_at(now, policy.clocks[ClockName.RETURN_PROCESSING], calendar=policy.calendar, tz=policy.tz)
@@ -172,19 +141,15 @@ def act(
     elif action is r.ReturnAction.PROCESS:
         after = r.process(before, actor=actor, values=values, now=now, limits=policy.limits)
         if after.state is r.ReturnState.REPLACEMENT_REVIEW:
-            started = open_approval(
-                uow,
-                policy=policy,
-                kind="replacement",
-                subject=f"return:{before.id}",
-                requester=before.requester,
-                department=(org.person(before.requester) or actor).department,
-                now=now,
+            department = (org.person(before.requester) or actor).department
+            started = open_approval_on(
+                uow, before, entity=AUDIT_ENTITY, kind="replacement", department=department, policy=policy, now=now
             )
             after = replace(after, replacement_approval_id=started.id)
     else:
         after = r.customer_accepted(before, actor=actor, now=now)
-    return before, _store(uow, before, after, action.value, actor.id, now, values.get("note")), started
+    stored = RETURNS.store(uow, before, after, action=action.value, actor=actor.id, now=now, note=values.get("note"))
+    return before, stored, started
 
 
 def fields(ret: r.ReturnRequest) -> dict[str, Any]:
@@ -212,4 +177,4 @@ def attach_photo(
         return None
     before = max(recent, key=lambda ret: ret.received_at or now)
     after = replace(before, photos=(*before.photos, media_id), version=before.version + 1)
-    return _store(uow, before, after, "photo", actor.id, now, media_id)
+    return RETURNS.store(uow, before, after, action="photo", actor=actor.id, now=now, note=media_id)

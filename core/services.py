@@ -19,9 +19,12 @@ from core.limits import DEFAULT_LIMITS, Limits
 from core.nag import Reminders
 from core.org import Org, Person, Role
 from core.ports import UnitOfWork
+from core.records import Kind
+from core.records import load as load_record
 
 LOGGING_ROLES = (Role.SALES, Role.CS_MANAGER)
 AUDIT_ENTITY = "complaint"
+COMPLAINTS: Kind[c.Complaint] = Kind(AUDIT_ENTITY, lambda uow: uow.complaints, c.snapshot)
 
 
 @dataclass(frozen=True)
@@ -79,27 +82,13 @@ def log_complaint(uow: UnitOfWork, *, org: Org, user_id: str, details: c.Details
     actor = person(org, user_id)
     if not actor.has_any(*LOGGING_ROLES):
         raise NotAllowed("只有业务员(销售)可以登记客诉。")
-    form = uow.complaints.add(c.ask_next(c.new_draft(owner=actor, details=details, now=now)))
-    uow.audit.append(
-        AuditEntry(
-            entity=AUDIT_ENTITY,
-            entity_id=str(form.id),
-            action="draft",
-            actor=actor.id,
-            at=now,
-            before={},
-            after=c.snapshot(form),
-        )
-    )
-    return form
+    draft = c.ask_next(c.new_draft(owner=actor, details=details, now=now))
+    return COMPLAINTS.store(uow, None, draft, action="draft", actor=actor.id, now=now)
 
 
 def load(uow: UnitOfWork, form_id: int) -> c.Complaint:
     """A form by id; NotFound if it does not exist."""
-    form = uow.complaints.get(form_id)
-    if form is None:
-        raise NotFound("找不到这张单据,卡片可能已失效。")
-    return form
+    return load_record(uow.complaints, form_id, missing="找不到这张单据,卡片可能已失效。")
 
 
 def find(uow: UnitOfWork, number: str) -> c.Complaint:
@@ -194,6 +183,26 @@ def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
     """The person's newest draft, if any."""
     drafts = uow.complaints.open_drafts(user_id, limit=1)  # on every message: not all of them
     return drafts[0] if drafts else None
+
+
+def cancel_draft(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, now: datetime) -> c.Complaint | None:
+    """The sender's newest draft is cancelled (as a tap on its cancel button); None when they have none."""
+    draft = open_draft(uow, user_id)
+    if draft is None:
+        return None
+    assert draft.id is not None
+    _, after = act(
+        uow,
+        org=org,
+        policy=policy,
+        user_id=user_id,
+        form_id=draft.id,
+        card_version=draft.version,
+        action=c.Action.CANCEL,
+        values={},
+        now=now,
+    )
+    return after
 
 
 def answer_draft(

@@ -42,18 +42,15 @@ _DAY = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 DELIVERY_LABEL = r"(?:交期|交货期|交货日期|交货时间|货期|交货|交付|出货|deliver(?:y)?(?:\s*date)?)"
 DELIVERY_TAIL = r"(?:\s*(?:前|之前|以前))?(?:\s*(?:交货|交付|出货|发货|到货|交))?"
 DELIVERY_FULL = re.compile(
-    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?(?<![A-Za-z\d.-])(\d{{2,}})\s*[-/.年]\s*(\d{{1,3}})\s*[-/.月]\s*"
+    rf"(?i)(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?(?<![A-Za-z\d.-])(\d{{2,}})\s*[-/.年]\s*(\d{{1,3}})\s*[-/.月]\s*"
     rf"(\d{{1,3}})(?![\d.])\s*[日号]?{DELIVERY_TAIL}",
-    re.IGNORECASE,
 )
 DELIVERY_MONTH_DAY = re.compile(
-    rf"(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?{_DAY}\s*月\s*{_DAY}\s*[日号]?{DELIVERY_TAIL}",
-    re.IGNORECASE,
+    rf"(?i)(?:{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*)?{_DAY}\s*月\s*{_DAY}\s*[日号]?{DELIVERY_TAIL}",
 )
 DELIVERY_SLASH = re.compile(
-    rf"{DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?![\d/.-]){DELIVERY_TAIL}"
+    rf"(?i){DELIVERY_LABEL}\s*(?:要求|为|是|在)?\s*[::]?\s*(\d{{1,2}})\s*[/.-]\s*(\d{{1,2}})(?![\d/.-]){DELIVERY_TAIL}"
     rf"|(?<![\d/.-])(\d{{1,2}})\s*/\s*(\d{{1,2}})(?![\d/.-])\s*(?:前|之前|以前)?\s*(?:交货|交付|出货|发货|到货)",
-    re.IGNORECASE,
 )
 
 

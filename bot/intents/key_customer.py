@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 from bot.context import Context, IntentRouter, Understood
+from bot.intents.asker import asker_with
 from bot.notify.approvals import Subject, register, send_cards
 from bot.protocol import CardField
 from core import approval as a
-from core import archive, services
+from core import archive
 from core.approval_flow import open_approval
 from core.messages import Recipient
 from core.org import Role
@@ -56,9 +57,8 @@ register("key_customer", Subject(_describe, _settled))
 @router.intent("key_customer")
 def key_customer(ctx: Context, understood: Understood) -> None:
     """Open the designation approval for a customer in the archive."""
-    me = services.person(ctx.org, ctx.event.user)
-    if not me.has_any(*PROPOSERS):
-        ctx.reply("重点客户由业务部门提出申请。")
+    me = asker_with(ctx, PROPOSERS, refusal="重点客户由业务部门提出申请。")
+    if me is None:
         return
     name = str(understood.slots.get("customer") or NOT_NAME.sub("", ctx.event.text or ""))
     record = ctx.uow.customers.by_name(name) if name else None

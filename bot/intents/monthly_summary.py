@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context, IntentRouter, Understood
+from bot.intents.asker import asker_with
 from bot.reports import monthly
-from core import services
 from core.messages import Recipient
 from core.org import Role
 
@@ -20,9 +20,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.intent("monthly_summary")
 def monthly_summary(ctx: Context, understood: Understood) -> None:
     """The month asked for (default: last month), to the person who asked, never to a group."""
-    me = services.person(ctx.org, ctx.event.user)
-    if not me.has_any(*READERS):
-        ctx.reply("客诉月报仅限品质部和管理层查看。")
+    me = asker_with(ctx, READERS, refusal="客诉月报仅限品质部和管理层查看。")
+    if me is None:
         return
     if ctx.monthly is None:
         ctx.reply("月报暂不可用,请联系管理员。")

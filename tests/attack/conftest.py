@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from bot.wiring import build, create_app
+from bot.web import create_app
+from bot.wiring import build
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.conftest import TABLES

@@ -20,7 +20,8 @@ from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
 from bot.main import app
 from bot.scheduler.tick import JOBS, Scheduler
-from bot.wiring import Kesu, Worker, build
+from bot.web import Worker
+from bot.wiring import Kesu, build
 from core.returns import ReturnRequest, ReturnState
 from storage.db import make_engine
 from storage.uow import SqlUnitOfWork, session_factory

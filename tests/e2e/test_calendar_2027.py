@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import bot.main
 from bot.main import app
-from bot.wiring import Worker
+from bot.web import Worker
 from tests.e2e.chat import LocalChat, Message, card_of, field, only, to
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "kesu.example.toml"

@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.local.parse import say_event
 from bot.main import app
 from bot.protocol import InboundEvent
-from bot.wiring import build, create_app
+from bot.web import create_app
+from bot.wiring import build
 from tests.e2e.chat import LocalChat, card_of, field, only
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from bot.config import Settings
-from bot.wiring import Kesu, build, create_app
+from bot.web import create_app
+from bot.wiring import Kesu, build
 from storage.db import make_engine
 from tests.feishu import fake as f
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.wiring import Kesu, build, create_app
+from bot.web import create_app
+from bot.wiring import Kesu, build
 from tests.feishu import fake as f
 from tests.feishu.conftest import card_id, card_of, feishu_settings, to
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.wiring import Worker, build
+from bot.web import Worker
+from bot.wiring import build
 from tests.reliability.conftest import (
     assert_complaints,
     assert_delivered_exactly_once,
@@ -154,7 +155,7 @@ def test_a_worker_survives_the_database_going_away_mid_batch_and_delivers_everyt
         return sum(r.getMessage().startswith("scheduler pass failed") for r in caplog.records)
 
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.wiring"):
+        with caplog.at_level(logging.ERROR, logger="bot.web"):
             worker.start()
             wait_for(lambda: failed_passes() >= 5, timeout=60, what="five failed passes while the database is down")
             assert worker.thread.is_alive()

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from bot.config import Settings
 from bot.dispatch.outbound import LEASE, OutboxDispatcher
 from bot.feishu.client import _uuid
-from bot.wiring import Kesu, build, create_app
+from bot.web import create_app
+from bot.wiring import Kesu, build
 from core.messages import Delivery, OutboundMessage, Recipient
 from tests.feishu import fake as f
 from tests.feishu.conftest import feishu_settings

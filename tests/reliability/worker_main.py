@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.wiring import Kesu, Worker, build
+from bot.web import Worker
+from bot.wiring import Kesu, build
 
 
 @dataclass

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.config import Settings
-from bot.wiring import Kesu, build, create_app
+from bot.web import create_app
+from bot.wiring import Kesu, build
 from tests.wecom.fake_wecom import FakeWeCom, running_fake
 
 CORP_ID = "wwkesu0001"

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import visit_flow
-from core.errors import ConcurrentUpdate, NotAllowed
+from core import order_flow, visit_flow
+from core import orders as o
+from core.errors import ConcurrentUpdate, NotAllowed, NotFound
 from core.limits import DEFAULT_LIMITS
-from core.records import store
+from core.records import Kind, load, stale_card, store
 from tests.fakes import FakeUnitOfWork, make_org
 
 ORG = make_org()
@@ -91,3 +92,40 @@ def test_a_record_changed_meanwhile_is_not_saved_and_not_audited() -> None:
             now=T0,
         )
     assert [e.action for e in uow.fake_audit.writes] == ["record"]
+
+
+def test_a_kind_stores_and_audits_its_records_under_its_entity() -> None:
+    uow = FakeUnitOfWork()
+    visit_id = _visit(uow)
+    visits = Kind("visit", lambda u: u.visits, visit_flow.snapshot)
+    stored = uow.visits.get(visit_id)
+    assert stored is not None
+    after = visits.store(uow, stored, replace(stored, version=2), action="touch", actor="qa_mgr", now=T0, note="n")
+    entry = uow.fake_audit.writes[-1]
+    assert (entry.entity, entry.entity_id, entry.action, entry.note) == ("visit", str(visit_id), "touch", "n")
+    assert entry.before == {} == entry.after and after.version == 2
+
+
+def test_loading_a_missing_record_says_so_in_the_words_given() -> None:
+    with pytest.raises(NotFound, match="找不到这张订单"):
+        load(FakeUnitOfWork().orders, 7, missing="找不到这张订单,卡片可能已失效。")
+
+
+def test_a_stale_card_names_who_changed_the_record_and_when() -> None:
+    order = o.Order(
+        id=1,
+        number="OR-202611-0001",
+        requester="sales1",
+        customer="美的",
+        product="P40",
+        quantity=1,
+        created_at=T0,
+        last_actor="sales1",
+        last_action="变更",
+        last_at=T0,
+    )
+    refused = stale_card(order, now_is="OR-202611-0001 当前:评审中", org=ORG, tz=T0.tzinfo or ZoneInfo("UTC"))
+    assert str(refused) == "此卡片已失效,已被张伟于 15:00 变更。OR-202611-0001 当前:评审中。"
+    untouched = replace(order, last_actor=None)
+    assert str(stale_card(untouched, now_is="x", org=ORG, tz=ZoneInfo("UTC"))) == "此卡片已失效。x。"
+    assert order_flow.ORDERS.entity == "order"
