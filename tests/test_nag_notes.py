@@ -15,8 +15,9 @@ from bot.wiring import Kesu, build
 from core import services
 from core.approval_flow import open_approval
 from core.complaint import Action, Details, Severity
-from core.nag import due_nudge, running
+from core.nag import due_nudge
 from core.ports import NagPlan
+from core.watches import running
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

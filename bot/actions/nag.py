@@ -6,7 +6,8 @@ from bot.cards import nag as cards
 from bot.context import ActionRouter, Context
 from core.errors import NotAllowed, NotFound
 from core.messages import Recipient
-from core.nag import escalation_people, find
+from core.nag import escalation_people
+from core.watches import find
 
 router = ActionRouter()
 
