@@ -1,4 +1,4 @@
-"""A reminder pass loads only the forms and records that can have a stage due (the notes of core/nag.py), and
+"""A reminder pass loads only the forms and records that can have a stage due (the notes of core/nag_notes.py), and
 still sends exactly what a pass over every open form and record sends — on both databases."""
 
 from __future__ import annotations
