@@ -12,7 +12,7 @@ worker runs, each timed, all in the same run:
 - the reminder pass: the first one (it looks at every form once and notes when each can next have a stage
   due), then ``--passes`` more one second apart (each loads only the forms whose noted time has come);
 - the full scan: what every pass did before the notes — every open form and record loaded and every clock's
-  stages computed (``core.nag.running`` + ``due_nudge``);
+  stages computed (``core.watches.running`` + ``due_nudge``);
 - the other jobs of a pass: the daily digest and the monthly report job (each once, when claimed), and the
   whole pass (``Scheduler.tick``) in steady state;
 - floors: the same passes over an empty database, and a bare indexed ``count(*)`` of the clocks past due.
@@ -43,7 +43,8 @@ from bot.config import Settings
 from bot.wiring import Kesu, build
 from core.clocks import ClockName
 from core.complaint import Clock, Complaint, Details, Severity, State
-from core.nag import due_nudge, running
+from core.nag import due_nudge
+from core.watches import running
 from storage.mappers import complaint_to_row
 
 TZ = ZoneInfo("Asia/Shanghai")

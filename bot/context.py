@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.cards.kinds import CardKind
 from bot.protocol import Card, Click, InboundEvent, message_payload
 from core.errors import MissingFields, NotFound
 from core.messages import Recipient
@@ -14,6 +15,8 @@ from core.org import Org
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,13 @@ class Context:
             payload["file_name"] = name
         self.outgoing.append((to, payload))
 
-    def tapped(self, parse: Callable[[str], tuple[int, int] | None]) -> tuple[Click, int, int]:
-        """The tap being handled and the two numbers its card id carries (record id, version or step)."""
+    def tapped(self, kind: CardKind[T]) -> tuple[Click, T]:
+        """The tap being handled and what its card id carries (record id and version, step or stage …)."""
         click = self.event.click
-        ids = parse(click.card_id) if click else None
+        ids = kind.parse(click.card_id) if click else None
         if click is None or ids is None:
             raise NotFound("卡片编号无效。")
-        return click, ids[0], ids[1]
+        return click, ids
 
     def reply(self, text: str | None = None, *, card: Card | None = None) -> None:
         """Answer where the person spoke: the group chat if it came from one, else privately."""
@@ -107,15 +110,18 @@ class IntentRouter:
 
 
 class ActionRouter:
-    """Maps card kinds (the prefix of a card id) to click handlers."""
+    """Maps card kinds (bot/cards/kinds.py) to tap handlers; routers are included explicitly by the composition
+    root."""
 
     def __init__(self) -> None:
-        self.handlers: dict[str, ActionHandler] = {}
+        self.handlers: dict[CardKind[Any], ActionHandler] = {}
 
-    def card(self, kind: str) -> Callable[[ActionHandler], ActionHandler]:
-        """Register the decorated function for cards whose id starts with ``kind``."""
+    def card(self, kind: CardKind[Any]) -> Callable[[ActionHandler], ActionHandler]:
+        """Register the decorated function for the taps on cards of ``kind``."""
 
         def register(handler: ActionHandler) -> ActionHandler:
+            if kind in self.handlers or not kind.tappable:
+                raise ValueError(f"card kind {kind.name!r} handled twice, or it has no buttons")
             self.handlers[kind] = handler
             return handler
 
@@ -127,8 +133,8 @@ class ActionRouter:
             self.card(kind)(handler)
 
     def find(self, card_id: str) -> ActionHandler | None:
-        """The handler for a card id (longest matching kind prefix wins)."""
-        for kind in sorted(self.handlers, key=len, reverse=True):
-            if card_id.startswith(kind):
+        """The handler for a card id: its kind's prefix starts the id (the longest such prefix wins)."""
+        for kind in sorted(self.handlers, key=lambda k: len(k.prefix), reverse=True):
+            if card_id.startswith(kind.prefix):
                 return self.handlers[kind]
         return None

@@ -1,4 +1,4 @@
-"""A reminder pass loads only the forms and records that can have a stage due (the notes of core/nag.py), and
+"""A reminder pass loads only the forms and records that can have a stage due (the notes of core/nag_notes.py), and
 still sends exactly what a pass over every open form and record sends — on both databases."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from bot.wiring import Kesu, build
 from core import services
 from core.approval_flow import open_approval
 from core.complaint import Action, Details, Severity
-from core.nag import due_nudge, running
+from core.nag import due_nudge
 from core.ports import NagPlan
+from core.watches import running
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards import analysis as cards
+from bot.cards import kinds
 from bot.context import ActionRouter, Context
 from core import analysis as ra
 from core import analysis_flow
@@ -25,10 +26,10 @@ def open_if_due(ctx: Context, ret: ReturnRequest) -> ra.ReturnAnalysis | None:
     return report
 
 
-@router.card("ra")
+@router.card(kinds.ANALYSIS)
 def on_analysis_card(ctx: Context) -> None:
     """QA submits the report; the qa_manager is told."""
-    click, report_id, version = ctx.tapped(cards.parse_card_id)
+    click, (report_id, version) = ctx.tapped(kinds.ANALYSIS)
     actor = person(ctx.org, ctx.event.user)
     after = analysis_flow.submit(
         ctx.uow, report_id, actor=actor, values=click.values, card_version=version, now=ctx.now

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from bot.cards.approval import approval_card, outcome_card, parse_card_id
+from bot.cards import kinds
+from bot.cards.approval import approval_card, outcome_card
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import SUBJECTS, Subject, people_waiting, register, send_cards
 from core import approval as a
@@ -16,10 +17,10 @@ __all__ = ["SUBJECTS", "Subject", "register", "router", "send_cards"]
 router = ActionRouter()
 
 
-@router.card("a")
+@router.card(kinds.APPROVAL)
 def on_approval_card(ctx: Context) -> None:
     """One tap; the tapper is checked against the stored step, and every copy then shows the outcome."""
-    click, approval_id, step = ctx.tapped(parse_card_id)
+    click, (approval_id, step) = ctx.tapped(kinds.APPROVAL)
     uow, org, policy, user, now = ctx.uow, ctx.org, ctx.policy, ctx.event.user, ctx.now
     if click.action in ("approve", "reject"):
         verdict = a.Verdict.APPROVE if click.action == "approve" else a.Verdict.REJECT

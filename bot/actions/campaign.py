@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from bot.cards import campaign as cards
+from bot.cards import kinds
 from bot.context import ActionRouter, Context
 from core import campaign_flow
-from core.errors import NotFound
 from core.services import person
 
 router = ActionRouter()
 
 
-@router.card("sv")
+@router.card(kinds.CAMPAIGN)
 def on_survey_card(ctx: Context) -> None:
     """Record one customer's answers on its card."""
-    click = ctx.event.click
-    ids = cards.parse_card_id(click.card_id) if click else None
-    if click is None or ids is None:
-        raise NotFound("卡片编号无效。")
-    campaign_id, index, version = ids
+    click, (campaign_id, index, version) = ctx.tapped(kinds.CAMPAIGN)
     actor = person(ctx.org, ctx.event.user)
     after = campaign_flow.record(
         ctx.uow, campaign_id, index=index, actor=actor, values=click.values, version=version, now=ctx.now

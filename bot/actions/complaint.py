@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.actions.eightd import open_for_repeat
-from bot.cards.complaint import action_card, parse_card_id, step_notice
+from bot.cards import kinds
+from bot.cards.complaint import action_card, step_notice
 from bot.context import ActionRouter, Context
 from bot.notify.returns import announce
 from core import archive, return_flow, services
@@ -15,10 +16,10 @@ from core.routing import route
 router = ActionRouter()
 
 
-@router.card("f")
+@router.card(kinds.COMPLAINT)
 def on_complaint_card(ctx: Context) -> None:
     """Apply the tapped step; everything the tap changes and says is written in this transaction."""
-    click, form_id, version = ctx.tapped(parse_card_id)
+    click, (form_id, version) = ctx.tapped(kinds.COMPLAINT)
     if click.action == "request_return":
         _request_return(ctx, form_id, click.values.get("quantity", ""), click.values.get("reason"))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards import eightd as cards
+from bot.cards import kinds
 from bot.context import ActionRouter, Context
 from core import eightd as e8
 from core import eightd_flow
@@ -27,10 +28,10 @@ def open_for_repeat(ctx: Context, form: Complaint) -> e8.EightD | None:
     return opened
 
 
-@router.card("e")
+@router.card(kinds.EIGHTD)
 def on_eightd_card(ctx: Context) -> None:
     """Write the next discipline, or approve / send back the closure."""
-    click, eightd_id, step = ctx.tapped(cards.parse_card_id)
+    click, (eightd_id, step) = ctx.tapped(kinds.EIGHTD)
     actor = person(ctx.org, ctx.event.user)
     report, after = eightd_flow.act(
         ctx.uow, eightd_id, actor=actor, action=click.action, values=click.values, card_step=step, now=ctx.now

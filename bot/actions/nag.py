@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from bot.cards import kinds
 from bot.cards import nag as cards
 from bot.context import ActionRouter, Context
-from core.errors import NotAllowed, NotFound
+from core.errors import NotAllowed
 from core.messages import Recipient
-from core.nag import escalation_people, find
+from core.nag import escalation_people
+from core.watches import find
 
 router = ActionRouter()
 
 
-@router.card("n")
+@router.card(kinds.REMINDER)
 def on_acknowledge(ctx: Context) -> None:
     """Someone concerned (an owner, or anyone the escalation reaches) says they are on it."""
-    click = ctx.event.click
-    key = cards.watch_key(click.card_id) if click else None
-    if click is None or key is None:
-        raise NotFound("卡片编号无效。")
+    click, key = ctx.tapped(kinds.REMINDER)
     if click.action != cards.ACK:
         raise NotAllowed(f"没有「{click.action}」这个操作。")
     watch = find(ctx.uow, ctx.org, key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.cards import kinds
 from bot.cards import orders as cards
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import Subject, register, send_cards
@@ -46,10 +47,10 @@ def _settled(ctx: Context, approval: a.Approval) -> None:
 register("order_review", Subject(_describe, _settled))
 
 
-@router.card("o")
+@router.card(kinds.ORDER)
 def on_order_card(ctx: Context) -> None:
     """变更: new figures on a released or returned order; the review runs again (unless now standard)."""
-    click, order_id, version = ctx.tapped(cards.parse_card_id)
+    click, (order_id, version) = ctx.tapped(kinds.ORDER)
     if click.action != "change":
         raise NotAllowed(f"没有「{click.action}」这个操作。")
     before, after, approval = order_flow.change(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.actions.analysis import open_if_due
+from bot.cards import kinds
 from bot.cards import returns as cards
 from bot.context import ActionRouter, Context
 from bot.notify.approvals import Subject, register, send_cards
@@ -55,10 +56,10 @@ register("return", Subject(_describe, _settled))
 register("replacement", Subject(_describe, _settled))
 
 
-@router.card("r")
+@router.card(kinds.RETURN)
 def on_return_card(ctx: Context) -> None:
     """Receive (warehouse), process (QA) or confirm the replacement (sales)."""
-    click, return_id, stage = ctx.tapped(cards.parse_card_id)
+    click, (return_id, stage) = ctx.tapped(kinds.RETURN)
     try:
         action = r.ReturnAction(click.action)
     except ValueError:

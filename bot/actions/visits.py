@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+from bot.cards import kinds
 from bot.cards import visits as cards
 from bot.context import ActionRouter, Context
 from core import visit_flow
 from core import visits as v
-from core.errors import NotFound
 from core.messages import Recipient
 from core.services import person
 
 router = ActionRouter()
 
 
-@router.card("v")
+@router.card(kinds.VISIT)
 def on_question_card(ctx: Context) -> None:
     """The owner answers; the visitor gets the 客户意见答复单 once the last answer is in."""
-    click = ctx.event.click
-    ids = cards.parse_card_id(click.card_id) if click else None
-    if click is None or ids is None:
-        raise NotFound("卡片编号无效。")
-    visit_id, index, version = ids
+    click, (visit_id, index, version) = ctx.tapped(kinds.VISIT)
     after = visit_flow.answer(
         ctx.uow,
         visit_id,

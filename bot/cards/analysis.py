@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core import kinds
 from core.analysis import AnalysisState, ReturnAnalysis
-from core.limits import record_numbers
 from core.org import Org
-
-CARD_ID = re.compile(r"^ra(\d+)v(\d+)$")
 
 
 def card_id(a: ReturnAnalysis) -> str:
-    """ra<id>v<version>."""
-    return f"ra{a.id}v{a.version}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(report id, version) from a card id, or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The report's id and version."""
+    return kinds.ANALYSIS.card_id(a.id, a.version)
 
 
 def card(a: ReturnAnalysis, org: Org, tz: ZoneInfo) -> Card:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import tzinfo
 
 from bot.protocol import Button, Card, CardField, Input
 from core import approval as a
-from core.limits import record_numbers
+from core import kinds
 from core.org import Org
-
-CARD_ID = re.compile(r"^a(\d+)s(\d+)$")
 
 
 def card_id(approval: a.Approval, step: int | None = None) -> str:
-    """``a<approval id>s<step>``: a tap is valid only while that step is the current one."""
-    return f"a{approval.id}s{approval.step if step is None else step}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(approval id, step) from a card id, or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The approval's id and step: a tap is valid only while that step is the current one."""
+    return kinds.APPROVAL.card_id(approval.id, approval.step if step is None else step)
 
 
 def _progress(approval: a.Approval, org: Org, tz: tzinfo) -> list[CardField]:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core import kinds
 from core.campaign import LEVELS, Campaign
-from core.limits import record_numbers
-
-CARD_ID = re.compile(r"^sv(\d+)c(\d+)s(\d+)$")
 
 
 def card_id(c: Campaign, index: int) -> str:
-    """sv<campaign>c<survey>s<version>."""
-    return f"sv{c.id}c{index}s{c.version}"
-
-
-def parse_card_id(value: str) -> tuple[int, int, int] | None:
-    """(campaign id, survey index, version), or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1], ids[2]) if ids else None
+    """The campaign's id, the survey's index and the campaign's version."""
+    return kinds.CAMPAIGN.card_id(c.id, index, c.version)
 
 
 def survey_card(c: Campaign, index: int, tz: ZoneInfo) -> Card:

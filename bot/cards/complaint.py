@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.protocol import Button, Card, CardField, Input
 from core import complaint as c
-from core import problems
+from core import kinds, problems
 from core.audit import AuditEntry
 from core.clocks import CLOCK_LABELS
 from core.duties import BY_QA
-from core.limits import record_numbers
 from core.org import Org
-
-CARD_ID = re.compile(r"^f(\d+)v(\d+)$")
 
 
 def card_id(form: c.Complaint) -> str:
-    """``f<form id>v<version>``: a click on it is valid only while the form is at that version."""
-    return f"f{form.id}v{form.version}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(form id, version) from a card id, or None when it is not one of ours."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The form's id and version: a click on it is valid only while the form is at that version."""
+    return kinds.COMPLAINT.card_id(form.id, form.version)
 
 
 def _when(at: datetime | None, tz: tzinfo) -> str:

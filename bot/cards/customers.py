@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.protocol import Card, CardField
+from core import kinds
 from core.customers import CustomerRecord
 from core.org import Org
 
@@ -29,4 +30,6 @@ def customer_card(
         if not record.contacts:
             fields.append(CardField("联系人", "(未登记)"))
         fields.append(CardField("信用", record.credit_note or "(未登记)"))
-    return Card(id=f"cust{record.id}v{record.version}", title=f"客户档案 · {record.name}", fields=tuple(fields))
+    return Card(
+        id=kinds.CUSTOMER.card_id(record.id, record.version), title=f"客户档案 · {record.name}", fields=tuple(fields)
+    )

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core import kinds
 from core.eightd import DISCIPLINES, EightD, EightDState
-from core.limits import record_numbers
 from core.org import Org
-
-CARD_ID = re.compile(r"^e(\d+)s(\d+)$")
 
 
 def card_id(e: EightD) -> str:
-    """e<id>s<disciplines written>: a card goes stale once its step is written."""
-    return f"e{e.id}s{e.step}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(8D id, step) from a card id, or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The 8D's id and the disciplines written: a card goes stale once its step is written."""
+    return kinds.EIGHTD.card_id(e.id, e.step)
 
 
 def card(e: EightD, org: Org, tz: ZoneInfo) -> Card:

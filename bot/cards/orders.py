@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import tzinfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core import kinds
 from core import orders as o
-from core.limits import record_numbers
 from core.org import Org
-
-CARD_ID = re.compile(r"^o(\d+)v(\d+)$")
 
 
 def card_id(order: o.Order) -> str:
-    """``o<order id>v<version>``: a tap is valid only while the order is at that version."""
-    return f"o{order.id}v{order.version}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(order id, version) from a card id, or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The order's id and version: a tap is valid only while the order is at that version."""
+    return kinds.ORDER.card_id(order.id, order.version)
 
 
 def subject_fields(order: o.Order, org: Org) -> list[CardField]:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import tzinfo
 
 from bot.protocol import Button, Card, CardField, Input
+from core import kinds
 from core import returns as r
-from core.limits import record_numbers
 from core.org import Org
-
-CARD_ID = re.compile(r"^r(\d+)s(\d+)$")
 
 
 def card_id(ret: r.ReturnRequest) -> str:
-    """``r<return id>s<stage>``: valid while the return is still at that stage of the procedure."""
-    return f"r{ret.id}s{r.STAGES[ret.state]}"
-
-
-def parse_card_id(value: str) -> tuple[int, int] | None:
-    """(return id, stage) from a card id, or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1]) if ids else None
+    """The return's id and stage: valid while the return is still at that stage of the procedure."""
+    return kinds.RETURN.card_id(ret.id, r.STAGES[ret.state])
 
 
 def title(ret: r.ReturnRequest) -> str:

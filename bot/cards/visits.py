@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 from bot.protocol import Button, Card, CardField, Input
-from core.limits import record_numbers
+from core import kinds
 from core.org import Org
 from core.visits import Visit
 
-CARD_ID = re.compile(r"^v(\d+)q(\d+)s(\d+)$")
-
 
 def card_id(visit: Visit, index: int) -> str:
-    """v<visit>q<question>s<version>."""
-    return f"v{visit.id}q{index}s{visit.version}"
-
-
-def parse_card_id(value: str) -> tuple[int, int, int] | None:
-    """(visit id, question index, version), or None."""
-    ids = record_numbers(CARD_ID, value)
-    return (ids[0], ids[1], ids[2]) if ids else None
+    """The visit's id, the question's index and the visit's version."""
+    return kinds.VISIT.card_id(visit.id, index, visit.version)
 
 
 def question_card(visit: Visit, index: int, org: Org, tz: ZoneInfo) -> Card:

@@ -24,7 +24,8 @@ from core import campaign_flow
 from core.campaign import Campaign
 from core.complaint import State
 from core.messages import Delivery, OutboundMessage, Recipient
-from core.nag import due_looks, due_nudge, next_look, plan_looks, plan_rules
+from core.nag import due_nudge
+from core.nag_notes import due_looks, next_look, plan_looks, plan_rules
 from core.org import ChatPurpose, Org, Role
 from core.ports import UnitOfWork
 from core.records import SCHEDULER
@@ -116,7 +117,7 @@ class Scheduler:
         """For every running clock, the latest reminder or escalation that has come due (core/nag.py), to the
         people concerned only. The outbox key (stage + person) makes each go out once, whatever the number
         of passes or workers. Only forms and records that can have a stage due are loaded: each one looked at
-        gets a note of when its next stage comes (``core.nag.due_looks``). Returns how many messages were
+        gets a note of when its next stage comes (``core.nag_notes.due_looks``). Returns how many messages were
         queued."""
         policy = self.dispatcher.policy
         reminders = policy.reminders
