@@ -60,9 +60,8 @@ class FeishuRoutes:
     choices: Mapping[str, Sequence[tuple[str, str]]]
 
     def __post_init__(self) -> None:
-        org = self.deps.org
-        self.chats = {c.feishu: c.id for c in org.chats if c.feishu}
-        self.names = {p.feishu: p.name for p in org.people if p.feishu}
+        self.chats = self.deps.accounts.chats_on(PLATFORM)
+        self.names = {account: p.name for account, p in self.deps.accounts.people_on(PLATFORM).items()}
         self.intake = self.deps.intake
 
     def router(self) -> APIRouter:
@@ -147,7 +146,7 @@ class FeishuRoutes:
             return None
         if msg.chat_type != "p2p" and not any(oid not in self.names for _, oid, _ in msg.mentions):
             return None  # a group message not addressed to Kesu
-        person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
+        person = self.deps.accounts.person_by_account(PLATFORM, msg.open_id)
         if person is None:
             self.intake.later(self._ask_admin, msg.open_id, msg.event_id)
             return None
@@ -230,7 +229,7 @@ class FeishuRoutes:
         return JSONResponse(await run_in_threadpool(self.intake.call_urgent, self._decide, tap))
 
     def _decide(self, tap: parse.CardAction) -> dict[str, Any]:
-        person = self.deps.org.person_by_account(PLATFORM, tap.open_id)
+        person = self.deps.accounts.person_by_account(PLATFORM, tap.open_id)
         if person is None:
             return {"toast": {"type": "error", "content": ASK_ADMIN}}
         event = InboundEvent(
