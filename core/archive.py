@@ -168,7 +168,7 @@ class Reassignment:
     @property
     def names(self) -> str:
         """The customers handed over, as one line."""
-        return "、".join(c.name for c in self.moved)
+        return _names(self.moved)
 
 
 def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime) -> Reassignment:
@@ -186,10 +186,13 @@ def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now:
     if org.person(from_) is None and not kept:
         raise NotFound(f"没有人员“{from_}”,档案里也没有其负责的客户,未做任何更改。")
     moved = tuple(_save(uow, c, reassigned(c, to=to, now=now), action="reassign", actor=actor, now=now) for c in kept)
-    names = "、".join(c.name for c in moved)
-    notice = f"{org.name_of(from_)} 负责的 {len(moved)} 个客户已交给您:{names}。请尽快联系客户,告知新的对接人。"
+    notice = f"{org.name_of(from_)} 负责的 {len(moved)} 个客户已交给您:{_names(moved)}。请尽快联系客户,告知新的对接人。"
     digest = hashlib.sha256(",".join(f"{c.id}:{c.version}" for c in moved).encode()).hexdigest()[:16]
     return Reassignment(from_, to, moved, notice, key=f"customers-reassign:{from_}:{to}:{digest}")
+
+
+def _names(customers: Iterable[CustomerRecord]) -> str:
+    return "、".join(c.name for c in customers)
 
 
 def mark_key(uow: UnitOfWork, customer_id: int, *, actor: str, now: datetime) -> CustomerRecord | None:
