@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from bot.accounts import Accounts
 from core.limits import clean
 from core.messages import Delivery
 from core.org import Org
@@ -241,6 +242,7 @@ class PlatformDeps:
 
     settings: Any  # bot.config.Settings (typed loosely: protocol sits below config)
     org: Org
+    accounts: Accounts  # who is who on each platform
     uow: Callable[[], UnitOfWork]
     now: Callable[[], datetime]
     intake: Intake

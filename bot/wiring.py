@@ -43,10 +43,10 @@ from bot.intents import (
 from bot.intents import help as help_intent
 from bot.intents.understand import Parser
 from bot.local.client import LocalSender
+from bot.notify.outbox import channel_router
 from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
 from bot.scheduler.tick import Scheduler
-from core.messages import Delivery, Recipient, RecipientKind
-from core.org import Org
+from core.messages import Delivery
 from core.ports import InboxWriter, UnitOfWork
 from core.report import MonthlySummary
 from core.services import Policy
@@ -95,28 +95,6 @@ def actions() -> ActionRouter:
     ):
         router.include(module.router)
     return router
-
-
-def channel_router(org: Org, platforms: set[str]) -> Callable[[Recipient], str]:
-    """Which channel a recipient's messages go through: WeCom or Feishu when that platform is on and the
-    person or chat is on it (WeCom first when both are), else the local channel."""
-
-    def choose(to: Recipient) -> str:
-        if to.kind is RecipientKind.CHAT:
-            chat = org.chat(to.id)
-            if chat and "wecom" in platforms and (chat.wecom or chat.wecom_webhook):
-                return "wecom"
-            if chat and "feishu" in platforms and chat.feishu:
-                return "feishu"
-            return "local"
-        person = org.person(to.id)
-        if person and "wecom" in platforms and (person.wecom or not ("feishu" in platforms and person.feishu)):
-            return "wecom"
-        if person and "feishu" in platforms and person.feishu:
-            return "feishu"
-        return "local"
-
-    return choose
 
 
 @dataclass
@@ -274,9 +252,9 @@ def build(settings: Settings, *, migrate: bool = True) -> Kesu:
         return datetime.now(config.timezone)
 
     intake = _intake(settings, db, now, dispatcher)
-    deps = PlatformDeps(settings=settings, org=config.org, uow=db.uow, now=now, intake=intake)
+    deps = PlatformDeps(settings=settings, org=config.org, accounts=config.accounts, uow=db.uow, now=now, intake=intake)
     platforms = [p for p in (wecom.make_platform(deps), feishu.make_platform(deps)) if p is not None]
-    dispatcher.channel_for = channel_router(config.org, {p.name for p in platforms})
+    dispatcher.channel_for = channel_router(config.accounts, {p.name for p in platforms})
     local = LocalSender()
     senders: dict[str, Sender] = {"local": local, **{p.name: p.sender for p in platforms}}
     outbox = OutboxDispatcher(uow=db.uow, senders=senders)

@@ -3,11 +3,13 @@ logged), and open a provisional archive for a customer first named on a complain
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import zip_longest
+from typing import Any
 
 from core.audit import AuditEntry
 from core.customers import (
@@ -140,13 +142,11 @@ def import_records(uow: UnitOfWork, records: Iterable[CustomerRecord], *, actor:
         old = uow.customers.by_name(record.name)
         if old is not None and old.name.casefold() == record.name.casefold():
             new = replace(record, id=old.id, name=old.name, created_at=old.created_at, version=old.version + 1)
-            uow.customers.save(new, expected_version=old.version)
+            _save(uow, old, new, action="import_update", actor=actor, now=now)
             updated += 1
-            _audit(uow, new, "import_update", actor, now, {"owner": old.owner}, {"owner": new.owner})
         else:
-            new = uow.customers.add(record)
+            _save(uow, None, record, action="import_add", actor=actor, now=now)
             added += 1
-            _audit(uow, new, "import_add", actor, now, {}, {"owner": new.owner})
     return added, updated
 
 
@@ -154,9 +154,27 @@ SUCCESSOR_ROLES = (Role.SALES, Role.CS_MANAGER)
 EXPORT_ID = "*"  # the audit trail's entity id of an event about the whole archive (an export)
 
 
-def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime) -> list[CustomerRecord]:
-    """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves); returns them. The
-    successor must be in sales or the customer-service manager; ``from_`` must be a person or keep customers."""
+@dataclass(frozen=True)
+class Reassignment:
+    """Customers handed over from one person to another, and the successor's notice (once per hand-over: its
+    key names the customers and their versions)."""
+
+    from_: str
+    to: str
+    moved: tuple[CustomerRecord, ...]
+    notice: str
+    key: str
+
+    @property
+    def names(self) -> str:
+        """The customers handed over, as one line."""
+        return _names(self.moved)
+
+
+def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now: datetime) -> Reassignment:
+    """Hand every customer kept by ``from_`` to ``to`` (PROCEDURE §6: a salesperson leaves), each change in the
+    audit trail, and word the successor's notice (nothing moved: no notice to send). The successor must be in
+    sales or the customer-service manager; ``from_`` must be a person or keep customers."""
     successor = org.person(to)
     if successor is None:
         raise NotFound(f"没有人员“{to}”,未做任何更改。")
@@ -167,13 +185,14 @@ def reassign(uow: UnitOfWork, *, org: Org, from_: str, to: str, actor: str, now:
     kept = uow.customers.owned_by(from_)
     if org.person(from_) is None and not kept:
         raise NotFound(f"没有人员“{from_}”,档案里也没有其负责的客户,未做任何更改。")
-    moved = []
-    for customer in kept:
-        new = reassigned(customer, to=to, now=now)
-        uow.customers.save(new, expected_version=customer.version)
-        _audit(uow, new, "reassign", actor, now, {"owner": from_}, {"owner": to})
-        moved.append(new)
-    return moved
+    moved = tuple(_save(uow, c, reassigned(c, to=to, now=now), action="reassign", actor=actor, now=now) for c in kept)
+    notice = f"{org.name_of(from_)} 负责的 {len(moved)} 个客户已交给您:{_names(moved)}。请尽快联系客户,告知新的对接人。"
+    digest = hashlib.sha256(",".join(f"{c.id}:{c.version}" for c in moved).encode()).hexdigest()[:16]
+    return Reassignment(from_, to, moved, notice, key=f"customers-reassign:{from_}:{to}:{digest}")
+
+
+def _names(customers: Iterable[CustomerRecord]) -> str:
+    return "、".join(c.name for c in customers)
 
 
 def mark_key(uow: UnitOfWork, customer_id: int, *, actor: str, now: datetime) -> CustomerRecord | None:
@@ -182,18 +201,7 @@ def mark_key(uow: UnitOfWork, customer_id: int, *, actor: str, now: datetime) ->
     if record is None:
         return None
     marked = replace(record, key=True, updated_at=now, version=record.version + 1)
-    return store(
-        uow,
-        uow.customers,
-        record,
-        marked,
-        entity=AUDIT_ENTITY,
-        snapshot=lambda c: {"key": c.key},
-        action="key",
-        actor=actor,
-        now=now,
-        entity_id=lambda c: c.name,  # as every customer row: names are unique and never change
-    )
+    return _save(uow, record, marked, action="key", actor=actor, now=now, snapshot=lambda c: {"key": c.key})
 
 
 def export(uow: UnitOfWork, *, actor: str, to: str, now: datetime) -> list[CustomerRecord]:
@@ -255,9 +263,7 @@ def ensure_customer(uow: UnitOfWork, *, name: str, owner: str, now: datetime) ->
     None when the customer is known."""
     if not name.strip() or uow.customers.by_name(name) is not None:
         return None
-    created = uow.customers.add(provisional(name, owner=owner, now=now))
-    _audit(uow, created, "provisional", owner, now, {}, {"owner": owner})
-    return created
+    return _save(uow, None, provisional(name, owner=owner, now=now), action="provisional", actor=owner, now=now)
 
 
 def new_customer_text(name: str) -> str:
@@ -265,23 +271,31 @@ def new_customer_text(name: str) -> str:
     return f"新客户「{name}」已建临时档案,请补充资料(客户资料 {name})。"
 
 
-def _audit(
+def _owner(customer: CustomerRecord) -> dict[str, Any]:
+    return {"owner": customer.owner}
+
+
+def _save(
     uow: UnitOfWork,
-    customer: CustomerRecord,
+    before: CustomerRecord | None,
+    after: CustomerRecord,
+    *,
     action: str,
     actor: str,
     now: datetime,
-    before: dict[str, object],
-    after: dict[str, object],
-) -> None:
-    uow.audit.append(
-        AuditEntry(
-            entity=AUDIT_ENTITY,
-            entity_id=customer.name,  # names are unique and never change
-            action=action,
-            actor=actor,
-            at=now,
-            before=dict(before),
-            after=dict(after),
-        )
+    snapshot: Callable[[CustomerRecord], dict[str, Any]] = _owner,
+) -> CustomerRecord:
+    """Add or save a customer through the audited save; its audit rows name it (names are unique and never
+    change) and hold its owner (contacts stay out of the trail)."""
+    return store(
+        uow,
+        uow.customers,
+        before,
+        after,
+        entity=AUDIT_ENTITY,
+        snapshot=snapshot,
+        action=action,
+        actor=actor,
+        now=now,
+        entity_id=lambda c: c.name,
     )

@@ -1,4 +1,5 @@
-"""The organisation: people, roles, departments, group chats and the reference catalogue."""
+"""The organisation: people, roles, departments, group chats and the reference catalogue. Who is who on a
+messaging platform is not the domain's business: the bot keeps those accounts (bot/accounts.py)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,6 @@ class Person:
     roles: frozenset[Role]
     department: str | None = None
     manager: str | None = None
-    wecom: str | None = None  # WeCom userid (defaults to the person id)
-    feishu: str | None = None  # Feishu open_id
 
     def has_any(self, *roles: Role) -> bool:
         """True when the person holds at least one of ``roles``."""
@@ -66,9 +65,6 @@ class Chat:
     id: str
     name: str
     purpose: ChatPurpose
-    wecom: str | None = None  # appchat chatid of a group the app created
-    wecom_webhook: str | None = None  # group-robot webhook key of an existing group
-    feishu: str | None = None  # Feishu chat_id
 
 
 @dataclass(frozen=True)
@@ -128,24 +124,6 @@ class Org:
         for c in self.chats:
             if c.purpose == purpose:
                 return c
-        return None
-
-    def account(self, platform: str, person_id: str) -> str | None:
-        """A person's id on ``platform`` (WeCom userid defaults to the person id)."""
-        p = self.person(person_id)
-        if p is None:
-            return None
-        if platform == "wecom":
-            return p.wecom or p.id
-        if platform == "feishu":
-            return p.feishu
-        return p.id
-
-    def person_by_account(self, platform: str, account: str) -> Person | None:
-        """The person behind a platform user id, or None (unknown users are told to ask an admin)."""
-        for p in self.people:
-            if self.account(platform, p.id) == account:
-                return p
         return None
 
     def chat(self, chat_id: str) -> Chat | None:

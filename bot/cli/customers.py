@@ -104,8 +104,7 @@ def customers_reassign(
     """Hand every customer kept by --from to --to in one transaction, and queue a message telling --to which
     customers are now theirs (sent by the outbox dispatcher: `kesu serve`, `kesu worker` or `kesu tick`).
     Refused (exit code 1, nothing changed) unless --to is in sales or the customer-service manager."""
-    import hashlib
-
+    from bot.notify.outbox import enqueue
     from bot.protocol import message_payload
     from core import archive
     from core.errors import DomainError
@@ -117,21 +116,16 @@ def customers_reassign(
         actor = _operator(kesu, as_, nothing_done="未做任何更改。")
         with kesu.uow() as uow:
             try:
-                moved = archive.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
+                done = archive.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
             except DomainError as e:
                 typer.echo(e.message, err=True)
                 raise typer.Exit(1) from None
-            if not moved:
+            if not done.moved:
                 typer.echo(f"{org.name_of(from_)}({from_})名下没有客户,未做任何更改。")
                 return
-            names = "、".join(c.name for c in moved)
-            text = f"{org.name_of(from_)} 负责的 {len(moved)} 个客户已交给您:{names}。请尽快联系客户,告知新的对接人。"
-            digest = hashlib.sha256(",".join(f"{c.id}:{c.version}" for c in moved).encode()).hexdigest()[:16]
-            recipient = Recipient.user(to)
-            message = OutboundMessage(
-                recipient, message_payload(text=text), f"customers-reassign:{from_}:{to}:{digest}"
-            )
-            uow.outbox.add(message, channel=kesu.dispatcher.channel_for(recipient), now=at)
+            notice = OutboundMessage(Recipient.user(to), message_payload(text=done.notice), done.key)
+            enqueue(uow, [notice], channel_for=kesu.dispatcher.channel_for, now=at)
             uow.commit()
-        typer.echo(f"已将 {org.name_of(from_)}({from_})的 {len(moved)} 个客户交给 {org.name_of(to)}({to}):{names}")
+        moved = f"{len(done.moved)} 个客户交给 {org.name_of(to)}({to}):{done.names}"
+        typer.echo(f"已将 {org.name_of(from_)}({from_})的 {moved}")
         typer.echo(f"已通知 {org.name_of(to)}(消息在发件箱中,由发送程序投递)。")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot.accounts import Accounts, ChatAccounts, PersonAccounts
 from bot.config.checks import _cross_check
 from bot.config.messages import _describe, _key_path
 from bot.config.model import ConfigError, KesuConfig
@@ -87,6 +88,17 @@ def _duties(raw: _DutiesSection) -> Duties:
     return Duties(qa_may_respond=frozenset(qa)) if isinstance(qa, tuple) else Duties(qa_for_all=qa)
 
 
+def _accounts(raw: _ConfigFile, org: Org) -> Accounts:
+    """Each person's and chat's platform ids (kesu.toml keeps them on the ``[[people]]`` and ``[[chats]]``)."""
+    return Accounts(
+        org=org,
+        people=tuple(PersonAccounts(p.id, wecom=p.wecom, feishu=p.feishu) for p in raw.people),
+        chats=tuple(
+            ChatAccounts(c.id, wecom=c.wecom, wecom_webhook=c.wecom_webhook, feishu=c.feishu) for c in raw.chats
+        ),
+    )
+
+
 def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
     """Validate parsed TOML data and turn it into a KesuConfig; raise ConfigError listing every problem."""
     try:
@@ -104,16 +116,11 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
                 roles=frozenset(p.roles),
                 department=p.department,
                 manager=p.manager,
-                wecom=p.wecom,
-                feishu=p.feishu,
             )
             for p in raw.people
         ),
         departments=tuple(Department(id=d.id, name=d.name, head=d.head) for d in raw.departments),
-        chats=tuple(
-            Chat(id=c.id, name=c.name, purpose=c.purpose, wecom=c.wecom, wecom_webhook=c.wecom_webhook, feishu=c.feishu)
-            for c in raw.chats
-        ),
+        chats=tuple(Chat(id=c.id, name=c.name, purpose=c.purpose) for c in raw.chats),
         customers=tuple(Customer(name=c.name, aliases=tuple(c.aliases)) for c in raw.customers),
         products=tuple(Product(code=p.code, name=p.name, aliases=tuple(p.aliases)) for p in raw.products),
         problem_types=tuple(ProblemType(t.id, t.name, tuple(t.keywords)) for t in raw.problem_types)
@@ -131,6 +138,7 @@ def _build(data: dict[str, Any], *, source: str) -> KesuConfig:
     return KesuConfig(
         timezone=ZoneInfo(raw.timezone),
         org=org,
+        accounts=_accounts(raw, org),
         clocks=clocks,
         approvals=approvals,
         reminders=_reminders(raw.reminders),

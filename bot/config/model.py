@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from bot.accounts import Accounts
 from bot.calendar import ChinaCalendar
 from core.approval import DEFAULT_CHAINS, Step
 from core.campaign import CampaignSettings
@@ -34,6 +35,7 @@ class KesuConfig:
     holidays: frozenset[date]
     workdays: frozenset[date]
     source: str
+    accounts: Accounts  # who is who on WeCom and Feishu
     approvals: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS), hash=False)
     reminders: Reminders = field(default_factory=Reminders)
     confidential_roles: frozenset[Role] = frozenset()  # [customer_archive]: roles that also see contacts

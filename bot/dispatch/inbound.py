@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.context import ActionRouter, Context, IntentRouter, Understood
 from bot.dispatch import pending
+from bot.notify.outbox import ChannelFor, enqueue
 from bot.protocol import InboundEvent, Outcome
 from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
 from core.messages import InboxEvent, OutboundMessage, Recipient
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # a crashing event is retried by later passes, then given up and reported
 MAX_RACE_RETRIES = 3
 Understand = Callable[[str, datetime], Understood]
-ChannelFor = Callable[[Recipient], str]
 Body = Callable[[Context, InboxEvent, "pending.Pending | None"], bool]
 
 IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
@@ -183,6 +183,5 @@ class Dispatcher:
         self._in_unit(event_id, now, record, answers=False)  # a pending tap waits for the retry
 
     def _write(self, ctx: Context, event_id: int, now: datetime) -> None:
-        for i, (to, payload) in enumerate(ctx.outgoing):
-            msg_key = f"in{event_id}:{i}"
-            ctx.uow.outbox.add(OutboundMessage(to, payload, msg_key), channel=self.channel_for(to), now=now)
+        messages = [OutboundMessage(to, payload, f"in{event_id}:{i}") for i, (to, payload) in enumerate(ctx.outgoing)]
+        enqueue(ctx.uow, messages, channel_for=self.channel_for, now=now)

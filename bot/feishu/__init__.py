@@ -62,5 +62,8 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
         ).start()
 
     return Platform(
-        name="feishu", router=routes.router(), sender=FeishuSender(client, org, choices=choices), connect=connect
+        name="feishu",
+        router=routes.router(),
+        sender=FeishuSender(client, deps.accounts, choices=choices),
+        connect=connect,
     )

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
+from bot.accounts import Accounts
 from bot.feishu import render
 from bot.protocol import PermanentDeliveryError
 from core.messages import Delivery, RecipientKind
-from core.org import Org
 from core.ports import UnitOfWork
 
 __all__ = ["FeishuClient", "FeishuError", "FeishuRetryable", "FeishuSender", "PermanentDeliveryError"]
@@ -252,22 +252,22 @@ class FeishuSender:
     def __init__(
         self,
         client: FeishuClient,
-        org: Org,
+        accounts: Accounts,
         *,
         choices: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> None:
         self.client = client
-        self.org = org
+        self.accounts = accounts
         self.choices = dict(choices or {})
 
     def _target(self, delivery: Delivery) -> tuple[str, str]:
         to = delivery.recipient
         if to.kind is RecipientKind.CHAT:
-            chat = self.org.chat(to.id)
+            chat = self.accounts.chat(to.id)
             if chat is None or not chat.feishu:
                 raise PermanentDeliveryError(f"chat {to.id} has no feishu chat_id")
             return "chat_id", chat.feishu
-        open_id = self.org.account(PLATFORM, to.id)
+        open_id = self.accounts.account(PLATFORM, to.id)
         if not open_id:
             raise PermanentDeliveryError(f"person {to.id} has no feishu open_id")
         return "open_id", open_id

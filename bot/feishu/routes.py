@@ -49,9 +49,8 @@ class FeishuRoutes:
     choices: Mapping[str, Sequence[tuple[str, str]]]
 
     def __post_init__(self) -> None:
-        org = self.deps.org
-        self.chats = {c.feishu: c.id for c in org.chats if c.feishu}
-        self.names = {p.feishu: p.name for p in org.people if p.feishu}
+        self.chats = self.deps.accounts.chats_on(PLATFORM)
+        self.names = {account: p.name for account, p in self.deps.accounts.people_on(PLATFORM).items()}
         self.intake = self.deps.intake
 
     def router(self) -> APIRouter:
@@ -139,7 +138,7 @@ class FeishuRoutes:
             return None
         if msg.chat_type != "p2p" and not any(oid not in self.names for _, oid, _ in msg.mentions):
             return None  # a group message not addressed to Kesu
-        person = self.deps.org.person_by_account(PLATFORM, msg.open_id)
+        person = self.deps.accounts.person_by_account(PLATFORM, msg.open_id)
         if person is None:
             self.intake.later(self._ask_admin, msg.open_id, msg.event_id)
             return None
@@ -232,7 +231,7 @@ class FeishuRoutes:
 
     def _tapped(self, tap: parse.CardAction) -> InboundEvent | dict[str, Any]:
         """The tap as an event; or the answer for a tapper Kesu does not know."""
-        person = self.deps.org.person_by_account(PLATFORM, tap.open_id)
+        person = self.deps.accounts.person_by_account(PLATFORM, tap.open_id)
         if person is None:
             return {"toast": {"type": "error", "content": ASK_ADMIN}}
         return InboundEvent(

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Collection
 from datetime import datetime
 
-from bot.dispatch.inbound import ChannelFor
+from bot.notify.outbox import ChannelFor, enqueue
 from bot.protocol import message_payload
 from core.messages import OutboundMessage, Recipient
 from core.org import Org, Role
@@ -72,14 +72,12 @@ def failed(
                 admins = org.with_role(Role.ADMIN)
                 if not admins:
                     log.error("scheduled job %s failed %d times in a row; no admin to tell", job, streak.failures)
-                for person in admins:
-                    to = Recipient.user(person.id)
-                    key = f"jobfail:{job}:{streak.first_at:%Y%m%dT%H%M%S.%f}:{person.id}"
-                    u.outbox.add(
-                        OutboundMessage(to, message_payload(text=alert_text(label, streak)), key),
-                        channel=channel_for(to),
-                        now=now,
-                    )
+                payload = message_payload(text=alert_text(label, streak))
+                started = f"{streak.first_at:%Y%m%dT%H%M%S.%f}"
+                messages = [
+                    OutboundMessage(Recipient.user(p.id), payload, f"jobfail:{job}:{started}:{p.id}") for p in admins
+                ]
+                enqueue(u, messages, channel_for=channel_for, now=now)
             u.commit()
     except Exception as e:  # the job's own error was logged with its traceback
         log.warning("cannot record the failure of scheduled job %s: %s", job, one_line(e))

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from bot.calendar import calendar_notice
 from bot.cards import campaign as campaign_cards
 from bot.cards.nag import nudge_card
-from bot.dispatch.inbound import ChannelFor, Dispatcher
+from bot.dispatch.inbound import Dispatcher
 from bot.dispatch.outbound import OutboxDispatcher
+from bot.notify.outbox import ChannelFor, enqueue
 from bot.protocol import message_payload
 from bot.reports import monthly as monthly_report
 from bot.scheduler import failures
@@ -137,11 +138,9 @@ class Scheduler:
                     )
                     if nudge is None:
                         continue
-                    card = nudge_card(watch, nudge, self.org, policy.tz)
-                    for pid in nudge.to:
-                        to = Recipient.user(pid)
-                        msg = OutboundMessage(to, message_payload(card=card), f"{nudge.key}:{pid}")
-                        count += uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+                    payload = message_payload(card=nudge_card(watch, nudge, self.org, policy.tz))
+                    messages = [OutboundMessage(Recipient.user(p), payload, f"{nudge.key}:{p}") for p in nudge.to]
+                    count += enqueue(uow, messages, channel_for=self.channel_for, now=now)
             nexts = [
                 (look, next_look(look, reminders, calendar=policy.calendar, tz=policy.tz, after=now)) for look in looks
             ]
@@ -175,10 +174,12 @@ class Scheduler:
                 ("chart", {"text": None, "card": None, "image": png}),
                 ("xlsx", {"text": None, "card": None, "file": xlsx, "file_name": f"客诉月报-{month}.xlsx"}),
             ]
-            for to in targets:
-                for part, payload in parts:
-                    msg = OutboundMessage(to, payload, f"monthly:{month}:{part}:{to.id}")
-                    uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            messages = [
+                OutboundMessage(to, payload, f"monthly:{month}:{part}:{to.id}")
+                for to in targets
+                for part, payload in parts
+            ]
+            enqueue(uow, messages, channel_for=self.channel_for, now=now)
             uow.commit()
         return month
 
@@ -242,9 +243,9 @@ class Scheduler:
             )
             chat = self.org.chat_for(ChatPurpose.MGMT)
             targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.GM)]
-            for to in targets:
-                msg = OutboundMessage(to, message_payload(text="\n".join(lines)), f"keyreport:{label}:{to.id}")
-                uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            payload = message_payload(text="\n".join(lines))
+            messages = [OutboundMessage(to, payload, f"keyreport:{label}:{to.id}") for to in targets]
+            enqueue(uow, messages, channel_for=self.channel_for, now=now)
             uow.commit()
         return label
 
@@ -278,9 +279,9 @@ class Scheduler:
             lines.extend(_calendar_lines(policy, local.date(), [c.due_at for _, c in running]))
             chat = self.org.chat_for(ChatPurpose.QA)
             targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in self.org.with_role(Role.QA)]
-            for to in targets:
-                msg = OutboundMessage(to, message_payload(text="\n".join(lines)), f"digest:{local.date()}:{to.id}")
-                uow.outbox.add(msg, channel=self.channel_for(to), now=now)
+            payload = message_payload(text="\n".join(lines))
+            messages = [OutboundMessage(to, payload, f"digest:{local.date()}:{to.id}") for to in targets]
+            enqueue(uow, messages, channel_for=self.channel_for, now=now)
             uow.commit()
         return True
 
@@ -334,11 +335,15 @@ def start_campaign(
         now=now,
         closes_at=now + timedelta(days=settings.days_open),
     )
-    for i, survey in enumerate(campaign.surveys):
-        to = Recipient.user(survey.owner)
-        card = campaign_cards.survey_card(campaign, i, policy.tz)
-        msg = OutboundMessage(to, message_payload(card=card), f"campaign:{campaign.id}:c{i}:start")
-        uow.outbox.add(msg, channel=channel_for(to), now=now)
+    messages = [
+        OutboundMessage(
+            Recipient.user(survey.owner),
+            message_payload(card=campaign_cards.survey_card(campaign, i, policy.tz)),
+            f"campaign:{campaign.id}:c{i}:start",
+        )
+        for i, survey in enumerate(campaign.surveys)
+    ]
+    enqueue(uow, messages, channel_for=channel_for, now=now)
     return campaign
 
 
@@ -352,16 +357,14 @@ def close_campaign(
     previous = max((c for c in earlier if c.state == "closed"), key=lambda c: c.started_at, default=None)
     chat = org.chat_for(ChatPurpose.MGMT)
     targets = [Recipient.chat(chat.id)] if chat else [Recipient.user(p.id) for p in org.with_role(Role.GM)]
-    text = cp.results_text(closed, previous)
-    for to in targets:
-        msg = OutboundMessage(to, message_payload(text=text), f"campaign:{campaign.id}:results:{to.id}")
-        uow.outbox.add(msg, channel=channel_for(to), now=now)
+    results = message_payload(text=cp.results_text(closed, previous))
+    messages = [OutboundMessage(to, results, f"campaign:{campaign.id}:results:{to.id}") for to in targets]
     qa_chat = org.chat_for(ChatPurpose.QA)
     qa = [Recipient.chat(qa_chat.id)] if qa_chat else [Recipient.user(p.id) for p in org.with_role(Role.QA)]
     for item, value in closed.below_target():
         note = f"📋 {closed.label}:「{item}」满意度 {value:.0f},低于目标 {closed.target}。"
         note += "请作为客户反馈处理,制定纠正措施。"
-        for to in qa:
-            msg = OutboundMessage(to, message_payload(text=note), f"campaign:{campaign.id}:below:{item}:{to.id}")
-            uow.outbox.add(msg, channel=channel_for(to), now=now)
+        payload = message_payload(text=note)
+        messages += [OutboundMessage(to, payload, f"campaign:{campaign.id}:below:{item}:{to.id}") for to in qa]
+    enqueue(uow, messages, channel_for=channel_for, now=now)
     return closed

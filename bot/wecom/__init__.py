@@ -24,5 +24,5 @@ def make_platform(deps: PlatformDeps) -> Platform | None:
         agent_id=s.wecom_agent_id,
         tokens=DbTokens(deps.uow, deps.now),
     )
-    sender = WeComSender(client=client, org=deps.org, uow=deps.uow, now=deps.now)
+    sender = WeComSender(client=client, accounts=deps.accounts, uow=deps.uow, now=deps.now)
     return Platform(name="wecom", router=make_router(deps, client), sender=sender)

@@ -9,9 +9,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from bot.config import ConfigError, Settings, load_config
+from bot.config import ConfigError, KesuConfig, Settings, load_config
 from bot.wecom.client import MemoryTokens, WeComClient, WeComError
-from core.org import ChatPurpose, Org, Role
+from core.org import ChatPurpose, Role
 
 app = typer.Typer(help="WeCom (企业微信) administration.", no_args_is_help=True)
 
@@ -53,10 +53,10 @@ def _client(settings: Settings) -> WeComClient:
     )
 
 
-def _org(config: Path | None) -> Org:
+def _config(config: Path | None) -> KesuConfig:
     settings = Settings()
     try:
-        return load_config(config or settings.config).org
+        return load_config(config or settings.config)
     except ConfigError as e:
         _fail("配置有误:\n" + "\n".join(e.problems))
 
@@ -71,7 +71,8 @@ def create_group(
 ) -> None:
     """Create an app group chat (appchat) for a purpose and print the chatid to put into kesu.toml."""
     client = _client(Settings())
-    org = _org(config)
+    cfg = _config(config)
+    org = cfg.org
     try:
         kind = ChatPurpose(purpose)
     except ValueError:
@@ -81,7 +82,7 @@ def create_group(
     ids = member or [p.id for p in org.people if p.roles & PURPOSE_ROLES[kind]]
     users = []
     for person_id in ids:
-        account = org.account("wecom", person_id)
+        account = cfg.accounts.account("wecom", person_id)
         if account is None:
             _fail(f"未知的人员「{person_id}」")
         users.append(account)

@@ -127,7 +127,7 @@ class Callback:
             return _refuse(400, f"bad callback: {e}")
         except Exception as e:  # wrong AES key surfaces as UnicodeDecodeError / garbage
             return _refuse(400, f"undecryptable: {type(e).__name__}")
-        person = self.deps.org.person_by_account(PLATFORM, msg.userid)
+        person = self.deps.accounts.person_by_account(PLATFORM, msg.userid)
         if msg.kind == "event":
             return PlainTextResponse("")
         if person is None:

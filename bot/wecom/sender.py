@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.accounts import Accounts
 from bot.wecom import render
 from bot.wecom.client import PermanentDeliveryError, WeComClient, WeComError
 from core.messages import Delivery, RecipientKind
-from core.org import Org
 from core.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,10 @@ class WeComSender:
     """Sends one outbox delivery; raises WeComError (retry) or PermanentDeliveryError (report, stop)."""
 
     def __init__(
-        self, *, client: WeComClient, org: Org, uow: Callable[[], UnitOfWork], now: Callable[[], datetime]
+        self, *, client: WeComClient, accounts: Accounts, uow: Callable[[], UnitOfWork], now: Callable[[], datetime]
     ) -> None:
         self.client = client
-        self.org = org
+        self.accounts = accounts
         self.uow = uow
         self.now = now
 
@@ -81,7 +81,7 @@ class WeComSender:
         content_type, data = media
         name = str(d.payload.get("file_name") or f"{media_id}.{'png' if part == 'image' else 'bin'}")
         if d.recipient.kind is RecipientKind.CHAT:
-            chat = self.org.chat(d.recipient.id)
+            chat = self.accounts.chat(d.recipient.id)
             if chat is None:
                 raise PermanentDeliveryError(f"未知的群 {d.recipient.id}")
             if chat.wecom:
@@ -96,14 +96,14 @@ class WeComSender:
             else:
                 raise PermanentDeliveryError(f"群 {chat.id} 没有配置 wecom 或 wecom_webhook")
             return
-        userid = self.org.account(PLATFORM, d.recipient.id)
+        userid = self.accounts.account(PLATFORM, d.recipient.id)
         if userid is None:
             raise PermanentDeliveryError(f"未知的人员 {d.recipient.id}")
         uploaded = self.client.upload(part, data, name=name, content_type=content_type)
         self.client.send(userid, {"msgtype": part, part: {"media_id": uploaded}})
 
     def _to_chat(self, d: Delivery) -> None:
-        chat = self.org.chat(d.recipient.id)
+        chat = self.accounts.chat(d.recipient.id)
         if chat is None:
             raise PermanentDeliveryError(f"未知的群 {d.recipient.id}")
         body = self._group_body(d.payload)
@@ -122,7 +122,7 @@ class WeComSender:
 
     def _to_person(self, d: Delivery) -> None:
         person_id = d.recipient.id
-        userid = self.org.account(PLATFORM, person_id)
+        userid = self.accounts.account(PLATFORM, person_id)
         if userid is None:
             raise PermanentDeliveryError(f"未知的人员 {person_id}")
         card = d.payload.get("card")

@@ -4,6 +4,7 @@ what to which record, driven end to end through the local channel."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -89,3 +90,13 @@ def test_a_key_customer_designation_and_a_reassignment_are_in_the_customer_trail
     assert ("key", "gm") in trail(db_url, "customer")
     _cli(db_url, "customers", "reassign", "--from", "sales1", "--to", "sales2", "--now", "2026-11-24T10:00")
     assert [r[0] for r in trail(db_url, "customer")][-2:] == ["key", "reassign"]
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        sql = "SELECT entity_id, before, after FROM audit_log WHERE action = 'reassign'"
+        (name, before, after), *more = conn.execute(sa.text(sql)).all()
+    engine.dispose()
+    assert not more and name == "明辉电子"
+    assert [json.loads(v) if isinstance(v, str) else v for v in (before, after)] == [
+        {"owner": "sales1"},
+        {"owner": "sales2"},
+    ]

@@ -38,7 +38,7 @@ def test_sync_prints_departments_and_people_with_their_open_ids(fake: f.FakeFeis
         'roles = ["dept"]', 'roles = ["qa"]'
     )
     path.write_text(edited, encoding="utf-8")  # the admin sets the roles, as the fragment says
-    assert load_config(path).org.person_by_account("feishu", "ou_wang") is not None
+    assert load_config(path).accounts.person_by_account("feishu", "ou_wang") is not None
     assert all(c.headers["authorization"].startswith("Bearer t-") for c in fake.calls if "/contact/" in c.path)
 
 

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from bot.accounts import Accounts
 from bot.protocol import InboundEvent
 from bot.wecom import render
 from bot.wiring import Kesu
-from core.org import Org
 from tests.wecom.conftest import AES_KEY, AGENT_ID, CORP_ID, EXAMPLE, SECRET, TOKEN
 from tests.wecom.fake_wecom import FakeWeCom, running_fake
 
@@ -218,7 +218,7 @@ def _identity(body: dict[str, Any], path: str) -> tuple[Any, ...]:
     return (body["msgtype"], body["touser"], body[body["msgtype"]]["content"])
 
 
-def expected_messages(engine: sa.Engine, org: Org) -> Counter[tuple[Any, ...]]:
+def expected_messages(engine: sa.Engine, accounts: Accounts) -> Counter[tuple[Any, ...]]:
     """Every WeCom outbox row, sent (none pending, none given up), as the message WeCom should have shown."""
     want: Counter[tuple[Any, ...]] = Counter()
     with engine.connect() as conn:
@@ -230,12 +230,12 @@ def expected_messages(engine: sa.Engine, org: Org) -> Counter[tuple[Any, ...]]:
         payload = r.payload if isinstance(r.payload, dict) else json.loads(r.payload)
         card = payload.get("card")
         if r.recipient_kind == "chat":
-            chat = org.chat(r.recipient_id)
+            chat = accounts.chat(r.recipient_id)
             assert chat is not None and chat.wecom
             body = render.markdown_message(payload) if card else render.text_message(payload["text"])
             want[_identity({"chatid": chat.wecom, **body}, "appchat/send")] += 1
             continue
-        userid = org.account("wecom", r.recipient_id)
+        userid = accounts.account("wecom", r.recipient_id)
         if card and card.get("actions"):
             want[("card", r.id)] += 1
         elif card:
@@ -245,9 +245,9 @@ def expected_messages(engine: sa.Engine, org: Org) -> Counter[tuple[Any, ...]]:
     return want
 
 
-def assert_delivered_exactly_once(engine: sa.Engine, fake: FakeWeCom, org: Org) -> None:
+def assert_delivered_exactly_once(engine: sa.Engine, fake: FakeWeCom, accounts: Accounts) -> None:
     """What people received at the fake WeCom equals the outbox, message for message: nothing lost, nothing
     shown twice (a re-send WeCom's duplicate check dropped is not shown)."""
     got = Counter(_identity(c.body, c.path) for c in fake.deliveries)
-    want = expected_messages(engine, org)
+    want = expected_messages(engine, accounts)
     assert got == want, {"missing": want - got, "extra": got - want}

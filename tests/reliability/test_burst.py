@@ -148,5 +148,5 @@ def test_a_burst_with_redeliveries_stores_processes_and_answers_each_message_onc
     )
     assert_events_processed_once(engine, [msg_id for msg_id, _, _ in events])
     assert_complaints(kesu, quantities)
-    assert_delivered_exactly_once(engine, fake, kesu.config.org)
+    assert_delivered_exactly_once(engine, fake, kesu.config.accounts)
     assert fake.duplicates == []  # nothing had to be sent twice

@@ -128,7 +128,7 @@ def test_while_the_database_is_down_the_webhook_refuses_and_a_redelivery_later_i
 
         assert_events_processed_once(kesu.engine, acked)  # everything acknowledged is there, once
         assert_complaints(kesu, range(1, 21))
-        assert_delivered_exactly_once(kesu.engine, fake, kesu.config.org)
+        assert_delivered_exactly_once(kesu.engine, fake, kesu.config.accounts)
     finally:
         wecom.http.close()
         kesu.close()
@@ -174,7 +174,7 @@ def test_a_worker_survives_the_database_going_away_mid_batch_and_delivers_everyt
     try:
         assert_events_processed_once(kesu.engine, keys)
         assert_complaints(kesu, range(1, n + 1))
-        assert_delivered_exactly_once(kesu.engine, fake, kesu.config.org)
+        assert_delivered_exactly_once(kesu.engine, fake, kesu.config.accounts)
         assert [c.body for c in fake.duplicates] == [in_flight[0].body]  # the re-send WeCom dropped
     finally:
         kesu.close()

@@ -108,7 +108,7 @@ def test_wecom_failing_half_of_all_sends_for_ten_minutes_delays_every_message_an
     assert scalar(kesu.engine, "SELECT count(*) FROM outbox WHERE attempts > 1") > 0
     assert_events_processed_once(kesu.engine, keys)
     assert_complaints(kesu, range(1, COMPLAINTS + 1))
-    assert_delivered_exactly_once(kesu.engine, fake, kesu.config.org)
+    assert_delivered_exactly_once(kesu.engine, fake, kesu.config.accounts)
     # every message whose answer was lost was sent again, and WeCom dropped the copy
     assert {_json(c.body) for c in fake.duplicates} == {_json(c.body) for c in failing.lost}
 

@@ -63,7 +63,7 @@ def test_two_workers_on_postgres_share_a_backlog_and_do_each_thing_once(
 
     assert_events_processed_once(engine, keys)
     assert_complaints(kesu, range(1, COMPLAINTS + 1))
-    assert_delivered_exactly_once(engine, fake, kesu.config.org)
+    assert_delivered_exactly_once(engine, fake, kesu.config.accounts)
     assert fake.duplicates == []  # nothing was even sent twice
     assert len({c.peer for c in fake.deliveries}) >= 2  # both workers sent (each over its own connection)
 

@@ -82,7 +82,7 @@ def test_a_worker_killed_mid_batch_and_restarted_loses_nothing_and_repeats_nothi
 
     assert_events_processed_once(engine, keys)
     assert_complaints(kesu, range(1, N + 1))
-    assert_delivered_exactly_once(engine, fake, kesu.config.org)
+    assert_delivered_exactly_once(engine, fake, kesu.config.accounts)
     # The held message was sent again and dropped by WeCom's duplicate check (the first kill may have left one too).
     resent = [c.body for c in fake.duplicates]
     assert in_flight.body in resent

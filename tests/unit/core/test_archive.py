@@ -38,8 +38,8 @@ def test_an_import_adds_new_customers_and_updates_known_ones_by_name_with_an_aud
     ]
 
 
-def _reassign(uow: FakeUnitOfWork, from_: str, to: str) -> list[CustomerRecord]:
-    return run(uow, lambda u: archive.reassign(u, org=ORG, from_=from_, to=to, actor="admin", now=at(1)))
+def _reassign(uow: FakeUnitOfWork, from_: str, to: str) -> tuple[CustomerRecord, ...]:
+    return run(uow, lambda u: archive.reassign(u, org=ORG, from_=from_, to=to, actor="admin", now=at(1)).moved)
 
 
 def test_a_leaving_salesperson_hands_every_customer_to_the_successor_each_audited() -> None:
