@@ -105,7 +105,7 @@ def generate(forms: int, months: int, *, seed: int = 7, chunk: int = 50_000) -> 
         problem = rnd.choice(problems)
         department = None if state in ("submitted", "invalid") else rnd.choice(DEPARTMENTS)
         quantity = rnd.choice((5, 20, 50, 100, 200, 500, 1000))
-        form_id = i + 1
+        complaint_id = i + 1
         running: list[tuple[str, datetime, datetime | None]] = []
         first_met = None if is_open and rnd.random() < 0.5 else created + day * rnd.uniform(0.2, 4)
         running.append(("first_response", created + 3 * day, first_met))
@@ -117,7 +117,7 @@ def generate(forms: int, months: int, *, seed: int = 7, chunk: int = 50_000) -> 
             running.append(("improvement_report", created + 12 * day, report_met))
         created_text = db_time(created)
         for name, due, met in running:
-            clocks.append((form_id, name, created_text, db_time(due), db_time(met)))
+            clocks.append((complaint_id, name, created_text, db_time(due), db_time(met)))
         data = {
             "defect": rnd.choice(DEFECTS),
             "quantity": quantity,
@@ -135,7 +135,7 @@ def generate(forms: int, months: int, *, seed: int = 7, chunk: int = 50_000) -> 
         owner = f"sales{1 + i % 2}"
         complaints.append(
             (
-                form_id,
+                complaint_id,
                 number,
                 owner,
                 state,
@@ -168,7 +168,7 @@ def generate(forms: int, months: int, *, seed: int = 7, chunk: int = 50_000) -> 
                     "closed",
                     4,
                     db_time(submitted + day),
-                    {"quantity": quantity, "anomalies": anomalies, "complaint_id": form_id},
+                    {"quantity": quantity, "anomalies": anomalies, "complaint_id": complaint_id},
                 )
             )
         if rnd.random() < 0.01:

@@ -12,9 +12,9 @@ from bot.protocol import Card, Click, InboundEvent, message_payload
 from core.errors import MissingFields, NotFound
 from core.messages import Recipient
 from core.org import Org
+from core.policy import Policy
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
-from core.services import Policy
 
 T = TypeVar("T")
 

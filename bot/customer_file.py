@@ -1,5 +1,5 @@
 """The customer archive's import/export file: CSV (UTF-8, with a header) or the first sheet of an XLSX,
-columns as in ``core.archive.COLUMNS`` (Chinese or English headers)."""
+columns as in ``core.archive_flow.COLUMNS`` (Chinese or English headers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.safe_text import guarded, unguarded
-from core.archive import COLUMNS, HEADER_KEYS
+from core.archive_flow import COLUMNS, HEADER_KEYS
 from core.customers import CustomerRecord
 
 Rows = list[tuple[int, dict[str, str]]]

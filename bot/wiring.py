@@ -47,9 +47,9 @@ from bot.notify.outbox import channel_router
 from bot.protocol import InboundEvent, Platform, PlatformDeps, Sender
 from bot.scheduler.tick import Scheduler
 from core.messages import Delivery
+from core.policy import Policy
 from core.ports import InboxWriter, UnitOfWork
 from core.report import MonthlySummary
-from core.services import Policy
 from storage import reports
 from storage.db import Checkpointer, make_engine, sqlite_file
 from storage.inbox_writer import PgInboxWriter, SqliteInboxWriter

@@ -9,10 +9,10 @@ from core import analysis as ra
 from core.clocks import ClockName, due_at
 from core.errors import NotFound
 from core.org import Org, Person, Role
+from core.policy import Policy
 from core.ports import UnitOfWork
 from core.records import store
 from core.returns import ReturnRequest
-from core.services import Policy
 
 AUDIT_ENTITY = "analysis"
 

@@ -8,9 +8,9 @@ from typing import Protocol
 from core import approval as a
 from core.audit import AuditEntry
 from core.org import Org
+from core.policy import Policy, person
 from core.ports import UnitOfWork
 from core.records import load as load_record
-from core.services import Policy, person
 
 AUDIT_ENTITY = "approval"
 
@@ -90,9 +90,9 @@ def load(uow: UnitOfWork, approval_id: int) -> a.Approval:
     return load_record(uow.approvals, approval_id, missing="找不到这个审批,卡片可能已失效。")
 
 
-def _tapped(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, approval_id: int, step: int) -> a.Approval:
+def _tapped(uow: UnitOfWork, *, org: Org, policy: Policy, person_id: str, approval_id: int, step: int) -> a.Approval:
     """The approval a configured person tapped, while the card's ``step`` is still the current one."""
-    person(org, user_id)
+    person(org, person_id)
     before = load(uow, approval_id)
     a.require_step(before, step, org, policy.tz)
     return before
@@ -113,7 +113,7 @@ def vote(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     approval_id: int,
     step: int,
     verdict: a.Verdict,
@@ -121,11 +121,11 @@ def vote(
     now: datetime,
 ) -> tuple[a.Approval, a.Approval]:
     """A tap on approve or reject. The tapper is checked against the step as stored, never the card."""
-    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
-    stand_in = a.stands_in(before, user_id, org)
+    before = _tapped(uow, org=org, policy=policy, person_id=person_id, approval_id=approval_id, step=step)
+    stand_in = a.stands_in(before, person_id, org)
     after = a.decide(
         before,
-        actor=user_id,
+        actor=person_id,
         verdict=verdict,
         comment=comment,
         now=now,
@@ -134,16 +134,16 @@ def vote(
         tz=policy.tz,
     )
     note = _vote_note(before, after.votes[-1], stand_in=stand_in, org=org)
-    return before, _store(uow, before, after, action=verdict.value, actor=user_id, now=now, note=note)
+    return before, _store(uow, before, after, action=verdict.value, actor=person_id, now=now, note=note)
 
 
 def withdraw(
-    uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, approval_id: int, step: int, now: datetime
+    uow: UnitOfWork, *, org: Org, policy: Policy, person_id: str, approval_id: int, step: int, now: datetime
 ) -> tuple[a.Approval, a.Approval]:
     """The requester withdraws before the decision."""
-    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
-    after = a.withdraw(before, actor=user_id, now=now, org=org, tz=policy.tz)
-    return before, _store(uow, before, after, action="withdraw", actor=user_id, now=now)
+    before = _tapped(uow, org=org, policy=policy, person_id=person_id, approval_id=approval_id, step=step)
+    after = a.withdraw(before, actor=person_id, now=now, org=org, tz=policy.tz)
+    return before, _store(uow, before, after, action="withdraw", actor=person_id, now=now)
 
 
 def delegate(
@@ -151,14 +151,14 @@ def delegate(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     approval_id: int,
     step: int,
     deputy: str,
     now: datetime,
 ) -> tuple[a.Approval, a.Approval]:
     """An approver hands their part of the step to a deputy; both are in the audit."""
-    before = _tapped(uow, org=org, policy=policy, user_id=user_id, approval_id=approval_id, step=step)
-    after = a.delegate(before, actor=user_id, deputy=deputy.strip(), now=now, org=org)
+    before = _tapped(uow, org=org, policy=policy, person_id=person_id, approval_id=approval_id, step=step)
+    after = a.delegate(before, actor=person_id, deputy=deputy.strip(), now=now, org=org)
     note = f"转交给{org.name_of(deputy.strip())}"
-    return before, _store(uow, before, after, action="delegate", actor=user_id, now=now, note=note)
+    return before, _store(uow, before, after, action="delegate", actor=person_id, now=now, note=note)

@@ -14,9 +14,9 @@ class DomainError(Exception):
 class UnknownUser(DomainError):
     """The sender is not in the configured organisation."""
 
-    def __init__(self, user_id: str) -> None:
-        super().__init__(f"您({user_id})还不在 Kesu 的人员名单里,请联系管理员添加。")
-        self.user_id = user_id
+    def __init__(self, person_id: str) -> None:
+        super().__init__(f"您({person_id})还不在 Kesu 的人员名单里,请联系管理员添加。")
+        self.person_id = person_id
 
 
 class NotFound(DomainError):

@@ -10,10 +10,10 @@ from core import orders as o
 from core.approval_flow import open_approval_on
 from core.errors import StaleCard
 from core.org import Org
+from core.policy import Policy, person
 from core.ports import UnitOfWork
 from core.records import Kind, stale_card
 from core.records import load as load_record
-from core.services import Policy, person
 
 AUDIT_ENTITY = "order"
 KIND = "order_review"
@@ -40,7 +40,7 @@ def submit(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     customer: str | None,
     product: str | None,
     quantity: int | None,
@@ -49,7 +49,7 @@ def submit(
     now: datetime,
 ) -> tuple[o.Order, a.Approval | None]:
     """Sales submits an order: a standard one is released at once, any other goes to the joint review."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     draft = o.new_order(
         requester=actor,
         number="",
@@ -109,14 +109,14 @@ def change(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     order_id: int,
     card_version: int,
     values: dict[str, str],
     now: datetime,
 ) -> tuple[o.Order, o.Order, a.Approval | None]:
     """The requester changes a released or returned order: the review starts again (none if now standard)."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     before = load(uow, order_id)
     if before.version != card_version:
         now_is = f"{before.number} 当前:{o.ORDER_STATE_LABELS[before.state]}"

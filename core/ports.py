@@ -54,7 +54,7 @@ class ComplaintRepository(Protocol):
         """Store a new form; returns it with its id."""
         ...
 
-    def get(self, form_id: int) -> Complaint | None:
+    def get(self, complaint_id: int) -> Complaint | None:
         """A form by id."""
         ...
 
@@ -93,7 +93,7 @@ class ComplaintRepository(Protocol):
         """The owner's most recently submitted form, if submitted at or after ``since``."""
         ...
 
-    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
+    def add_photo(self, complaint_id: int, media_id: str, *, by: str, at: datetime) -> None:
         """Attach a stored photo to a form (attachments are rows of their own: no version race)."""
         ...
 

@@ -10,11 +10,12 @@ from core import approval as a
 from core import returns as r
 from core.approval_flow import open_approval_on
 from core.clocks import ClockName, due_at
+from core.complaint_flow import PHOTO_WINDOW, find
 from core.org import Org
+from core.policy import Policy, person
 from core.ports import UnitOfWork
 from core.records import Kind, stale_card
 from core.records import load as load_record
-from core.services import PHOTO_WINDOW, Policy, find, person
 
 AUDIT_ENTITY = "return"
 
@@ -27,7 +28,7 @@ def request(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     now: datetime,
     complaint_no: str | None = None,
     customer: str | None = None,
@@ -38,7 +39,7 @@ def request(
 ) -> tuple[r.ReturnRequest, a.Approval]:
     """A 退货申请单, linked to its complaint when one is named, with its approval started. On a complaint: only
     its owner or customer service, more than its quantity only with a reason, no identical open duplicate."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     complaint_id = owner = complaint_quantity = None
     reason = (reason or "").strip() or None
     if complaint_no:
@@ -121,7 +122,7 @@ def act(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
+    person_id: str,
     return_id: int,
     card_stage: int,
     action: r.ReturnAction,
@@ -129,7 +130,7 @@ def act(
     now: datetime,
 ) -> tuple[r.ReturnRequest, r.ReturnRequest, a.Approval | None]:
     """A tap on a return card: receive (warehouse), process (QA), customer accepted (sales)."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     before = load(uow, return_id)
     if r.STAGES[before.state] != card_stage:
         now_is = f"{before.label} 当前:{r.RETURN_STATE_LABELS[before.state]}"
@@ -164,10 +165,10 @@ def fields(ret: r.ReturnRequest) -> dict[str, Any]:
 
 
 def attach_photo(
-    uow: UnitOfWork, *, org: Org, user_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
+    uow: UnitOfWork, *, org: Org, person_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
 ) -> r.ReturnRequest | None:
     """A warehouse photo goes to the return that person received within ``window``; else None."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     recent = [
         ret
         for ret in uow.returns.open()

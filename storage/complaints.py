@@ -32,17 +32,17 @@ class SqlComplaints:
         self._write_clocks(row.id, form)
         return replace(form, id=row.id)
 
-    def _write_clocks(self, form_id: int, form: Complaint, *, replace_old: bool = False) -> None:
+    def _write_clocks(self, complaint_id: int, form: Complaint, *, replace_old: bool = False) -> None:
         """The form's clocks as ``complaint_clock`` rows (for SQL reports), in this transaction."""
         table = ComplaintClockRow.__table__  # type: ignore[attr-defined]
         if replace_old:
-            self.session.execute(sa.delete(table).where(table.c.complaint_id == form_id))
+            self.session.execute(sa.delete(table).where(table.c.complaint_id == complaint_id))
         if form.clocks:
             self.session.execute(
                 sa.insert(table),
                 [
                     {
-                        "complaint_id": form_id,
+                        "complaint_id": complaint_id,
                         "name": c.name.value,
                         "started_at": form.created_at,
                         "due_at": c.due_at,
@@ -65,8 +65,8 @@ class SqlComplaints:
                 photos.setdefault(p.complaint_id, []).append(p.media_id)
         return [complaint_from_row(r, tuple(photos.get(r.id or 0, ()))) for r in rows]
 
-    def get(self, form_id: int) -> Complaint | None:
-        row = self.session.get(ComplaintRow, form_id, populate_existing=True)
+    def get(self, complaint_id: int) -> Complaint | None:
+        row = self.session.get(ComplaintRow, complaint_id, populate_existing=True)
         return self._forms([row])[0] if row else None
 
     def by_number(self, number: str) -> Complaint | None:
@@ -113,8 +113,8 @@ class SqlComplaints:
         ).all()
         return sorted(n for n in names if n)
 
-    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
-        self.session.add(ComplaintPhotoRow(complaint_id=form_id, media_id=media_id, added_by=by, added_at=at))
+    def add_photo(self, complaint_id: int, media_id: str, *, by: str, at: datetime) -> None:
+        self.session.add(ComplaintPhotoRow(complaint_id=complaint_id, media_id=media_id, added_by=by, added_at=at))
         self.session.flush()
 
     def save(self, form: Complaint, *, expected_version: int) -> None:

@@ -28,6 +28,7 @@ from core.errors import ConcurrentUpdate
 from core.messages import Delivery, InboxEvent, OutboundMessage
 from core.orders import Order
 from core.org import Chat, ChatPurpose, Department, Org, Person, Role
+from core.policy import Policy
 from core.ports import (
     AuditLog,
     ComplaintRepository,
@@ -45,7 +46,6 @@ from core.ports import (
 )
 from core.returns import ReturnRequest
 from core.routing import MayAct
-from core.services import Policy
 from core.visits import Visit
 
 
@@ -135,9 +135,9 @@ class FakeComplaints:
         self.writes[stored.id] = stored
         return replace(stored, events=form.events)
 
-    def get(self, form_id: int) -> Complaint | None:
+    def get(self, complaint_id: int) -> Complaint | None:
         """A form by id."""
-        return self._all().get(form_id)
+        return self._all().get(complaint_id)
 
     def by_number(self, number: str) -> Complaint | None:
         """A form by its KS number."""
@@ -210,10 +210,10 @@ class FakeComplaints:
         """Customer names on submitted forms."""
         return sorted({f.details.customer for f in self._all().values() if f.number and f.details.customer})
 
-    def add_photo(self, form_id: int, media_id: str, *, by: str, at: datetime) -> None:
+    def add_photo(self, complaint_id: int, media_id: str, *, by: str, at: datetime) -> None:
         """Photos are kept apart from the form's version, as in the database."""
-        form = self._all()[form_id]
-        self.writes[form_id] = replace(form, photos=(*form.photos, media_id))
+        form = self._all()[complaint_id]
+        self.writes[complaint_id] = replace(form, photos=(*form.photos, media_id))
 
     def commit(self) -> None:
         self._store.complaints.update(self.writes)

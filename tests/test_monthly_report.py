@@ -264,9 +264,9 @@ def _json_clocks(engine: sa.Engine) -> list[tuple[int, str, str, str | None]]:
     with engine.connect() as conn:
         forms = conn.execute(sa.text("SELECT id, data FROM complaint WHERE submitted_at IS NOT NULL ORDER BY id"))
         out = []
-        for form_id, data in forms:
+        for complaint_id, data in forms:
             doc = json.loads(data) if isinstance(data, str) else data
-            out += [(form_id, c["name"], c["due_at"], c["met_at"]) for c in doc["clocks"]]
+            out += [(complaint_id, c["name"], c["due_at"], c["met_at"]) for c in doc["clocks"]]
     return out
 
 

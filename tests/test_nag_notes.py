@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot.config import Settings
 from bot.wiring import Kesu, build
-from core import services
+from core import complaint_flow
 from core.approval_flow import open_approval
 from core.complaint import Action, Details, Severity
 from core.nag import due_nudge
@@ -35,14 +35,14 @@ def submit(kesu: Kesu, *, now: datetime, severity: Severity = Severity.NORMAL, c
     org, policy = kesu.config.org, kesu.dispatcher.policy
     details = Details(customer=customer, product="X200", defect="外壳划伤", quantity=200, severity=severity)
     with kesu.uow() as uow:
-        draft = services.log_complaint(uow, org=org, user_id="sales1", details=details, now=now)
+        draft = complaint_flow.log_complaint(uow, org=org, person_id="sales1", details=details, now=now)
         assert draft.id is not None
-        _, form = services.act(
+        _, form = complaint_flow.act(
             uow,
             org=org,
             policy=policy,
-            user_id="sales1",
-            form_id=draft.id,
+            person_id="sales1",
+            complaint_id=draft.id,
             card_version=draft.version,
             action=Action.CONFIRM,
             values={},
@@ -53,16 +53,16 @@ def submit(kesu: Kesu, *, now: datetime, severity: Severity = Severity.NORMAL, c
     return form.id
 
 
-def assign(kesu: Kesu, form_id: int, *, now: datetime) -> None:
+def assign(kesu: Kesu, complaint_id: int, *, now: datetime) -> None:
     """qa1 finds the form valid and assigns it to 研发部 (the handling clock's owners change)."""
     with kesu.uow() as uow:
-        form = services.load(uow, form_id)
-        services.act(
+        form = complaint_flow.load(uow, complaint_id)
+        complaint_flow.act(
             uow,
             org=kesu.config.org,
             policy=kesu.dispatcher.policy,
-            user_id="qa1",
-            form_id=form_id,
+            person_id="qa1",
+            complaint_id=complaint_id,
             card_version=form.version,
             action=Action.VALID,
             values={"department": "rd"},

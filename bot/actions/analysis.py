@@ -9,8 +9,8 @@ from core import analysis as ra
 from core import analysis_flow
 from core.messages import Recipient
 from core.org import Role
+from core.policy import person
 from core.returns import ReturnRequest
-from core.services import person
 
 router = ActionRouter()
 

@@ -28,7 +28,7 @@ def on_approval_card(ctx: Context) -> None:
             uow,
             org=org,
             policy=policy,
-            user_id=user,
+            person_id=user,
             approval_id=approval_id,
             step=step,
             verdict=verdict,
@@ -37,12 +37,12 @@ def on_approval_card(ctx: Context) -> None:
         )
     elif click.action == "withdraw":
         before, after = approval_flow.withdraw(
-            uow, org=org, policy=policy, user_id=user, approval_id=approval_id, step=step, now=now
+            uow, org=org, policy=policy, person_id=user, approval_id=approval_id, step=step, now=now
         )
     elif click.action == "delegate":
         deputy = click.values.get("deputy", "").strip()
         before, after = approval_flow.delegate(
-            uow, org=org, policy=policy, user_id=user, approval_id=approval_id, step=step, deputy=deputy, now=now
+            uow, org=org, policy=policy, person_id=user, approval_id=approval_id, step=step, deputy=deputy, now=now
         )
         title, subject = SUBJECTS[after.kind].describe(ctx, after)
         card = approval_card(after, subject, org, policy.tz, title=title)

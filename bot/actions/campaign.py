@@ -6,7 +6,7 @@ from bot.cards import campaign as cards
 from bot.cards import kinds
 from bot.context import ActionRouter, Context
 from core import campaign_flow
-from core.services import person
+from core.policy import person
 
 router = ActionRouter()
 

@@ -7,7 +7,7 @@ from bot.cards import kinds
 from bot.cards.complaint import action_card, step_notice
 from bot.context import ActionRouter, Context
 from bot.notify.returns import announce
-from core import archive, return_flow, services
+from core import archive_flow, complaint_flow, return_flow
 from core import complaint as c
 from core.errors import NotAllowed
 from core.messages import Recipient
@@ -19,20 +19,20 @@ router = ActionRouter()
 @router.card(kinds.COMPLAINT)
 def on_complaint_card(ctx: Context) -> None:
     """Apply the tapped step; everything the tap changes and says is written in this transaction."""
-    click, (form_id, version) = ctx.tapped(kinds.COMPLAINT)
+    click, (complaint_id, version) = ctx.tapped(kinds.COMPLAINT)
     if click.action == "request_return":
-        _request_return(ctx, form_id, click.values.get("quantity", ""), click.values.get("reason"))
+        _request_return(ctx, complaint_id, click.values.get("quantity", ""), click.values.get("reason"))
         return
     try:
         action = c.Action(click.action)
     except ValueError:
         raise NotAllowed(f"没有「{click.action}」这个操作。") from None
-    before, after = services.act(
+    before, after = complaint_flow.act(
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=ctx.event.user,
-        form_id=form_id,
+        person_id=ctx.event.user,
+        complaint_id=complaint_id,
         card_version=version,
         action=action,
         values=click.values,
@@ -45,11 +45,11 @@ def on_complaint_card(ctx: Context) -> None:
 
 
 def _tell_new_customer(ctx: Context, form: c.Complaint) -> None:
-    """The submit opened a provisional archive (``services.act``): its owner is asked to complete it."""
+    """The submit opened a provisional archive (``complaint_flow.act``): its owner is asked to complete it."""
     record = ctx.uow.customers.by_name(form.details.customer or "")
     if not (record and record.provisional and record.version == 1 and record.created_at == ctx.now):
         return
-    text = archive.new_customer_text(record.name)
+    text = archive_flow.new_customer_text(record.name)
     owner = Recipient.user(record.owner)
     for to, payload in ctx.outgoing:  # one message per person per tap: add it to the owner's notice
         if to == owner and payload.get("text"):
@@ -72,9 +72,9 @@ def notify_step(ctx: Context, before: c.Complaint, after: c.Complaint) -> None:
         ctx.send(tapper, text=f"已完成。{notice}")
 
 
-def _request_return(ctx: Context, form_id: int, quantity: str, reason: str | None) -> None:
+def _request_return(ctx: Context, complaint_id: int, quantity: str, reason: str | None) -> None:
     """申请退货 from a complaint card: a return request linked to the form, sent for approval."""
-    form = services.load(ctx.uow, form_id)
+    form = complaint_flow.load(ctx.uow, complaint_id)
     if not form.number:
         raise NotAllowed("草稿不能申请退货,请先提交。")
     qty = form.details.quantity
@@ -84,7 +84,7 @@ def _request_return(ctx: Context, form_id: int, quantity: str, reason: str | Non
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=ctx.event.user,
+        person_id=ctx.event.user,
         now=ctx.now,
         complaint_no=form.number,
         quantity=qty,

@@ -10,7 +10,7 @@ from core import eightd_flow
 from core.complaint import Complaint
 from core.messages import Recipient
 from core.org import Role
-from core.services import person
+from core.policy import person
 
 router = ActionRouter()
 

@@ -57,7 +57,7 @@ def on_order_card(ctx: Context) -> None:
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=ctx.event.user,
+        person_id=ctx.event.user,
         order_id=order_id,
         card_version=version,
         values=click.values,

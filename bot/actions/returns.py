@@ -68,7 +68,7 @@ def on_return_card(ctx: Context) -> None:
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=ctx.event.user,
+        person_id=ctx.event.user,
         return_id=return_id,
         card_stage=stage,
         action=action,

@@ -8,7 +8,7 @@ from bot.context import ActionRouter, Context
 from core import visit_flow
 from core import visits as v
 from core.messages import Recipient
-from core.services import person
+from core.policy import person
 
 router = ActionRouter()
 

@@ -1,4 +1,4 @@
-"""`kesu customers`: the confidential customer archive."""
+"""`kesu customers`: the confidential customer archive_flow."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def customers_import(
     """Check every row, then add or update (by name) all customers in one transaction; if any row is bad,
     import nothing and list the bad rows (exit code 1). Each change is in the audit trail under --as."""
     from bot.customer_file import FileProblem, read_rows
-    from core import archive
+    from core import archive_flow
 
     with _kesu() as kesu:
         at = _now(kesu, now)
@@ -48,14 +48,14 @@ def customers_import(
         except FileProblem as e:
             typer.echo(f"导入失败,没有导入任何客户:{e}", err=True)
             raise typer.Exit(1) from None
-        records, report = archive.check_rows(rows, org=kesu.config.org, now=at, limits=kesu.config.limits)
+        records, report = archive_flow.check_rows(rows, org=kesu.config.org, now=at, limits=kesu.config.limits)
         if report:
             typer.echo(f"导入失败,没有导入任何客户。{len(report)} 行有问题,请修改后重新导入:")
             for line in report:
                 typer.echo(f"  {line}")
             raise typer.Exit(1)
         with kesu.uow() as uow:
-            added, updated = archive.import_records(uow, records, actor=actor, now=at)
+            added, updated = archive_flow.import_records(uow, records, actor=actor, now=at)
             uow.commit()
         typer.echo(f"导入完成:新增 {added} 个客户,更新 {updated} 个客户。")
 
@@ -72,12 +72,12 @@ def customers_export(
     """Export the whole archive as CSV, in the import's columns (contacts included: keep the file safe). Each
     customer's access log and the audit trail record the export: who (--as), when, how many, to which file."""
     from bot.customer_file import to_csv
-    from core import archive
+    from core import archive_flow
 
     with _kesu() as kesu:
         actor = _operator(kesu, as_, nothing_done="未导出任何客户。")
         with kesu.uow() as uow:  # logged before the file is written: an access is never unaccounted for
-            records = archive.export(uow, actor=actor, to=str(out) if out else "-", now=_now(kesu, now))
+            records = archive_flow.export(uow, actor=actor, to=str(out) if out else "-", now=_now(kesu, now))
             uow.commit()
     content = to_csv(records)
     if out is None:
@@ -106,7 +106,7 @@ def customers_reassign(
     Refused (exit code 1, nothing changed) unless --to is in sales or the customer-service manager."""
     from bot.notify.outbox import enqueue
     from bot.protocol import message_payload
-    from core import archive
+    from core import archive_flow
     from core.errors import DomainError
     from core.messages import OutboundMessage, Recipient
 
@@ -116,7 +116,7 @@ def customers_reassign(
         actor = _operator(kesu, as_, nothing_done="未做任何更改。")
         with kesu.uow() as uow:
             try:
-                done = archive.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
+                done = archive_flow.reassign(uow, org=org, from_=from_, to=to, actor=actor, now=at)
             except DomainError as e:
                 typer.echo(e.message, err=True)
                 raise typer.Exit(1) from None

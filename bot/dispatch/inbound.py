@@ -14,9 +14,9 @@ from bot.protocol import InboundEvent, Outcome
 from core.errors import ConcurrentUpdate, DomainError, NotFound, UnknownUser
 from core.messages import InboxEvent, OutboundMessage, Recipient
 from core.org import Org
+from core.policy import Policy
 from core.ports import UnitOfWork
 from core.report import MonthlySummary
-from core.services import Policy
 
 log = logging.getLogger(__name__)
 

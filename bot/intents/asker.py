@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.context import Context
-from core import services
 from core.org import Person, Role
+from core.policy import person
 
 
 def asker_with(ctx: Context, roles: Iterable[Role], *, refusal: str) -> Person | None:
     """The sender if they hold one of ``roles``; else None, after replying ``refusal``."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     if me.has_any(*roles):
         return me
     ctx.reply(refusal)

@@ -9,8 +9,9 @@ from datetime import timedelta
 from bot.cards.customers import customer_card
 from bot.context import Context, IntentRouter, Understood
 from bot.intents.private import reply_privately
-from core import archive, services
+from core import archive_flow
 from core.customers import REFUSED
+from core.policy import person
 
 router = IntentRouter()
 
@@ -39,14 +40,14 @@ def history(ctx: Context, name: str) -> tuple[tuple[str, str], ...]:
 @router.intent("customer_info")
 def customer_info(ctx: Context, understood: Understood) -> None:
     """Reply with the archive card, to the asker only (asked in a group, the group is told it went privately)."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     text = ctx.event.text or ""
     name = str(understood.slots.get("customer") or understood.entities.get("customer") or NOT_NAME.sub("", text))
     if not name:
         ctx.reply("请告诉我客户名称,例如:客户资料 明辉电子")
         return
     asked = bool(ASKS_CONTACTS.search(text))
-    found = archive.look_up(
+    found = archive_flow.look_up(
         ctx.uow,
         org=ctx.org,
         viewer=me,

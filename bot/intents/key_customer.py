@@ -10,7 +10,7 @@ from bot.intents.asker import asker_with
 from bot.notify.approvals import Subject, register, send_cards
 from bot.protocol import CardField
 from core import approval as a
-from core import archive
+from core import archive_flow
 from core.approval_flow import open_approval
 from core.messages import Recipient
 from core.org import Role
@@ -41,7 +41,7 @@ def _settled(ctx: Context, approval: a.Approval) -> None:
     requester = Recipient.user(approval.requester)
     if approval.state is a.ApprovalState.APPROVED:
         decider = approval.votes[-1].approver if approval.votes else approval.requester
-        archive.mark_key(ctx.uow, _customer_id(approval), actor=decider, now=ctx.now)
+        archive_flow.mark_key(ctx.uow, _customer_id(approval), actor=decider, now=ctx.now)
         ctx.send(requester, text=f"「{record.name}」已认定为重点客户。")
         if record.owner != approval.requester:
             ctx.send(Recipient.user(record.owner), text=f"您负责的「{record.name}」已认定为重点客户。")
@@ -56,7 +56,7 @@ register("key_customer", Subject(_describe, _settled))
 
 @router.intent("key_customer")
 def key_customer(ctx: Context, understood: Understood) -> None:
-    """Open the designation approval for a customer in the archive."""
+    """Open the designation approval for a customer in the archive_flow."""
     me = asker_with(ctx, PROPOSERS, refusal="重点客户由业务部门提出申请。")
     if me is None:
         return

@@ -12,7 +12,7 @@ from bot.cards.complaint import action_card
 from bot.context import Context, IntentRouter, Understood
 from bot.intents.numbers import read_quantity
 from core import complaint as c
-from core import services
+from core import complaint_flow
 from core.limits import DEFAULT_LIMITS, Limits
 from core.messages import Recipient
 
@@ -69,10 +69,10 @@ def _ask_or_confirm(ctx: Context, form: c.Complaint, *, first: bool) -> None:
 def log_complaint(ctx: Context, understood: Understood) -> None:
     """Make a draft from what was understood and ask only for what is missing (a wrong quantity is refused)."""
     understood.refuse_invalid("quantity")
-    form = services.log_complaint(
+    form = complaint_flow.log_complaint(
         ctx.uow,
         org=ctx.org,
-        user_id=ctx.event.user,
+        person_id=ctx.event.user,
         details=details_from(understood.slots, ctx.policy.limits),
         now=ctx.now,
     )
@@ -167,7 +167,7 @@ def _change(form: c.Complaint, m: re.Match[str], understood: Understood) -> dict
 def answer_question(ctx: Context, understood: Understood, text: str) -> bool:
     """A reply to the draft's open question fills it (and only fields still empty); 「客户改成…」 changes a field;
     a message that is clearly something else is not taken."""
-    draft = services.open_draft(ctx.uow, ctx.event.user)
+    draft = complaint_flow.open_draft(ctx.uow, ctx.event.user)
     if draft is None or draft.id is None:
         return False
     me = Recipient.user(draft.owner)
@@ -193,11 +193,11 @@ def answer_question(ctx: Context, understood: Understood, text: str) -> bool:
             hint = "请回复数字,例如 200。" if draft.asking == "quantity" else "请简短回复。"
             ctx.send(me, text=f"{question}{hint}(发「取消」放弃这张草稿)")
         return True
-    form = services.answer_draft(
+    form = complaint_flow.answer_draft(
         ctx.uow,
         org=ctx.org,
-        user_id=ctx.event.user,
-        form_id=draft.id,
+        person_id=ctx.event.user,
+        complaint_id=draft.id,
         values=values,
         now=ctx.now,
         limits=ctx.policy.limits,

@@ -10,9 +10,9 @@ from bot.notify.approvals import SUBJECTS
 from core import approval as a
 from core import complaint as c
 from core import returns as r
-from core import services
 from core.messages import Recipient
 from core.org import Role
+from core.policy import person
 from core.routing import may_act, route
 
 router = IntentRouter()
@@ -28,7 +28,7 @@ def _when(due: datetime | None, ctx: Context) -> str:
 @router.intent("my_tasks")
 def my_tasks(ctx: Context, understood: Understood) -> None:
     """One line per thing waiting for the sender, with its due time, to the sender only; drafts are reminded too."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     tasks: list[tuple[datetime | None, str]] = []
     for form in ctx.uow.complaints.open_forms(may_act=may_act(me.id, ctx.org)):
         if Recipient.user(me.id) in route(form, ctx.org).actors:

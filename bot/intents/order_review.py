@@ -23,7 +23,7 @@ def order_review(ctx: Context, understood: Understood) -> None:
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=ctx.event.user,
+        person_id=ctx.event.user,
         customer=slots.get("customer"),
         product=slots.get("product"),
         quantity=int(qty) if qty else None,

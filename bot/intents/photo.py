@@ -4,7 +4,7 @@ the warehouse's photos go to the return they just received."""
 from __future__ import annotations
 
 from bot.context import Context, IntentRouter, Understood
-from core import return_flow, services
+from core import complaint_flow, return_flow
 from core.errors import NotFound
 
 router = IntentRouter()
@@ -18,11 +18,11 @@ def photo(ctx: Context, understood: Understood) -> None:
     media_id = str(understood.slots["media_id"])
     if ctx.uow.media.get(media_id) is None:
         raise NotFound("图片没有收到完整,请重发。")
-    ret = return_flow.attach_photo(ctx.uow, org=ctx.org, user_id=ctx.event.user, media_id=media_id, now=ctx.now)
+    ret = return_flow.attach_photo(ctx.uow, org=ctx.org, person_id=ctx.event.user, media_id=media_id, now=ctx.now)
     if ret is not None:
         ctx.reply(f"照片已附到 {ret.label}(共 {len(ret.photos)} 张)。")
         return
-    form = services.attach_photo(ctx.uow, org=ctx.org, user_id=ctx.event.user, media_id=media_id, now=ctx.now)
+    form = complaint_flow.attach_photo(ctx.uow, org=ctx.org, person_id=ctx.event.user, media_id=media_id, now=ctx.now)
     if form is None:
         ctx.reply(NO_FORM)
         return

@@ -8,9 +8,10 @@ from bot.cards.complaint import history_lines, status_card
 from bot.context import Context, IntentRouter, Understood
 from bot.intents.private import reply_privately
 from core import complaint as c
+from core import complaint_flow
 from core import returns as r
-from core import services
 from core.org import Role
+from core.policy import person
 
 router = IntentRouter()
 
@@ -18,13 +19,13 @@ router = IntentRouter()
 @router.intent("query_status")
 def query_status(ctx: Context, understood: Understood) -> None:
     """Reply with what the sender asked about (privately: a form names its customer), or ask for a number."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     slots = understood.slots
     tz = ctx.policy.tz
     if "complaint_no" in slots:
-        form = services.find(ctx.uow, str(slots["complaint_no"]))
+        form = complaint_flow.find(ctx.uow, str(slots["complaint_no"]))
         assert form.id is not None
-        history = ctx.uow.audit.history(services.AUDIT_ENTITY, str(form.id))
+        history = ctx.uow.audit.history(complaint_flow.AUDIT_ENTITY, str(form.id))
         lines = history_lines(history, ctx.org, tz)
         can_return = r.may_request(me, form.owner)
         card = status_card(form, ctx.org, tz, can_return=can_return)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from bot.cards import visits as cards
 from bot.context import Context, IntentRouter, Understood
-from core import services, visit_flow
+from core import visit_flow
 from core.clocks import ClockPolicy, ClockUnit, due_at
 from core.messages import Recipient
 from core.org import Role
+from core.policy import person
 
 router = IntentRouter()
 
@@ -27,7 +28,7 @@ def question_owner(ctx: Context) -> str:
 @router.intent("record_visit")
 def record_visit(ctx: Context, understood: Understood) -> None:
     """Record the visit; the questions go to their owner with a 5-working-day clock."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     customer = understood.slots.get("customer") or understood.entities.get("customer")
     if not customer:
         ctx.reply("拜访了哪个客户?例如:拜访明辉电子,客户提出:1.交期太长 2.包装要改进")

@@ -7,8 +7,9 @@ import re
 
 from bot.context import Context, IntentRouter, Understood
 from bot.notify.returns import announce
-from core import return_flow, services
+from core import return_flow
 from core.org import Role
+from core.policy import person
 
 router = IntentRouter()
 
@@ -20,7 +21,7 @@ NO_RMA = "没有已批准 RMA 号的退货一律拒收(退货须先经客服经�
 @router.intent("request_return")
 def request_return(ctx: Context, understood: Understood) -> None:
     """Create the return request (linked to its complaint when one is named) and send it for approval."""
-    me = services.person(ctx.org, ctx.event.user)
+    me = person(ctx.org, ctx.event.user)
     if me.has_any(Role.WAREHOUSE) and not me.has_any(Role.SALES, Role.CS_MANAGER):
         ctx.reply(NO_RMA)
         return
@@ -32,7 +33,7 @@ def request_return(ctx: Context, understood: Understood) -> None:
         ctx.uow,
         org=ctx.org,
         policy=ctx.policy,
-        user_id=me.id,
+        person_id=me.id,
         now=ctx.now,
         complaint_no=slots.get("complaint_no"),
         customer=slots.get("customer"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.notify.approvals import send_cards
 from core import approval as a
-from core import return_flow, services
+from core import complaint_flow, return_flow
 from core import returns as r
 from core.messages import Recipient
 
@@ -23,7 +23,7 @@ def announce(ctx: Context, ret: r.ReturnRequest, approval: a.Approval) -> None:
                 break
     if ret.complaint_id is None:
         return
-    owner = services.load(ctx.uow, ret.complaint_id).owner
+    owner = complaint_flow.load(ctx.uow, ret.complaint_id).owner
     if owner != ret.requester:
         ctx.send(
             Recipient.user(owner),

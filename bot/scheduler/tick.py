@@ -28,10 +28,10 @@ from core.messages import Delivery, OutboundMessage, Recipient
 from core.nag import due_nudge
 from core.nag_notes import due_looks, next_look, plan_looks, plan_rules
 from core.org import ChatPurpose, Org, Role
+from core.policy import Policy
 from core.ports import UnitOfWork
 from core.records import SCHEDULER
 from core.report import MonthlySummary
-from core.services import Policy
 
 log = logging.getLogger(__name__)
 

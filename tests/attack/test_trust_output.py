@@ -26,7 +26,7 @@ from bot.reports import monthly
 from bot.wecom import render as wecom
 from bot.wecom.sender import WeComSender
 from bot.wiring import build
-from core.archive import COLUMNS
+from core.archive_flow import COLUMNS
 from core.customers import Contact, CustomerRecord
 from core.report import ClockRow, Count, MonthlySummary, RegisterRow
 from tests.wecom.conftest import WeCom
@@ -35,9 +35,9 @@ CST = timezone(timedelta(hours=8))
 FORMULAS = ('=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1+1")
 LINK = "[点此](http://evil)"
 FONT = '<font color="warning">红</font>'
-AT_ALL = '<at user_id="all"></at>'
+AT_ALL = '<at person_id="all"></at>'
 SCRIPT = "<script>alert(1)</script>"
-ENTITY = "&lt;at user_id=&quot;all&quot;&gt;&lt;/at&gt;"
+ENTITY = "&lt;at person_id=&quot;all&quot;&gt;&lt;/at&gt;"
 HOSTILE = (*FORMULAS, LINK, FONT, AT_ALL, SCRIPT, ENTITY, "**粗体**", "`代码`", "> 引用", "# 标题", "x\r# 标题")
 INVISIBLE = "\u200b"
 
@@ -243,7 +243,7 @@ def test_wecom_template_cards_carry_what_people_typed_in_plain_text_fields() -> 
 
 
 @pytest.mark.parametrize(
-    "hostile", [AT_ALL, '<at user_id="ou_x">老板</at>', LINK, '<a href="http://evil">x</a>', ENTITY]
+    "hostile", [AT_ALL, '<at person_id="ou_x">老板</at>', LINK, '<a href="http://evil">x</a>', ENTITY]
 )
 def test_a_feishu_text_message_never_mentions_everyone_or_links_from_what_people_typed(hostile: str) -> None:
     text = json.loads(feishu.text_content(f"客户 {hostile} 已登记"))["text"]

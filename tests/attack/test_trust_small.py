@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.demo.app import create_demo_app, host_allowed
 from bot.main import app
 from bot.wiring import build
-from core.archive import COLUMNS
+from core.archive_flow import COLUMNS
 from core.audit import AuditEntry
 from core.customers import CustomerView
 from tests.e2e.chat import LocalChat, Message, card_of, only, to

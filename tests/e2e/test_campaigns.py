@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.main import app
-from core.archive import COLUMNS
+from core.archive_flow import COLUMNS
 from tests.e2e.chat import LocalChat, card_of, field, only, to
 from tests.e2e.test_reminders import nags
 

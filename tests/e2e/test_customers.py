@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bot.config import Settings
 from bot.main import app
 from bot.wiring import build
-from core.archive import COLUMNS
+from core.archive_flow import COLUMNS
 from core.customers import REFUSED, CustomerView
 from tests.e2e.chat import LocalChat, Message, card_of, only
 

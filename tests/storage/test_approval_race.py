@@ -38,7 +38,7 @@ def test_two_approvers_tapping_at_once_give_exactly_one_decision_each_time(db_ur
                     uow,
                     org=kesu.config.org,
                     policy=kesu.dispatcher.policy,
-                    user_id="sales1",
+                    person_id="sales1",
                     now=NOW,
                     customer="明辉电子",
                     product="X200",

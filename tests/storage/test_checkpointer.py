@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.wiring import build
 from core import complaint as c
-from core import services
+from core import complaint_flow
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -25,7 +25,7 @@ def test_commits_leave_the_wal_to_the_checkpointer_which_stops_with_kesu(tmp_pat
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         details = c.Details(customer="明辉电子", product="X200", defect="划伤", quantity=10)
         with kesu.uow() as uow:
-            services.log_complaint(uow, org=kesu.config.org, user_id="sales1", details=details, now=NOW)
+            complaint_flow.log_complaint(uow, org=kesu.config.org, person_id="sales1", details=details, now=NOW)
             uow.commit()
         busy, frames, done = kesu.checkpointer.checkpoint()
         assert (busy, done) == (0, frames) and frames > 0  # the commit's pages were still in the WAL

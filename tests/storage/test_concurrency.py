@@ -14,9 +14,10 @@ from bot.config import Settings
 from bot.local.parse import click_event
 from bot.wiring import Kesu, build
 from core import complaint as c
-from core import services
+from core import complaint_flow
 from core.errors import ConcurrentUpdate
 from core.messages import Delivery, OutboundMessage, Recipient
+from core.policy import Policy
 from storage.uow import SqlUnitOfWork, session_factory
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -26,24 +27,24 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 def _draft(kesu: Kesu, owner: str = "sales1") -> c.Complaint:
     details = c.Details(customer="明辉电子", product="X200", defect="划伤", quantity=10)
     with kesu.uow() as uow:
-        form = services.log_complaint(uow, org=kesu.config.org, user_id=owner, details=details, now=NOW)
+        form = complaint_flow.log_complaint(uow, org=kesu.config.org, person_id=owner, details=details, now=NOW)
         uow.commit()
     return form
 
 
-def _policy(kesu: Kesu) -> services.Policy:
+def _policy(kesu: Kesu) -> Policy:
     return kesu.dispatcher.policy
 
 
 def _act(kesu: Kesu, form: c.Complaint, user: str, action: c.Action, **values: str) -> c.Complaint:
     assert form.id is not None
     with kesu.uow() as uow:
-        _, after = services.act(
+        _, after = complaint_flow.act(
             uow,
             org=kesu.config.org,
             policy=_policy(kesu),
-            user_id=user,
-            form_id=form.id,
+            person_id=user,
+            complaint_id=form.id,
             card_version=form.version,
             action=action,
             values=values,
@@ -206,5 +207,5 @@ def test_open_drafts_newest_first_and_limited_to_the_newest(kesu: Kesu) -> None:
         assert [f.id for f in uow.complaints.open_drafts("sales1")] == ids[::-1]
         assert [f.id for f in uow.complaints.open_drafts("sales1", limit=1)] == [ids[-1]]
         assert (uow.complaints.draft_count("sales1"), uow.complaints.draft_count("sales2")) == (3, 1)
-        newest = services.open_draft(uow, "sales1")
+        newest = complaint_flow.open_draft(uow, "sales1")
     assert newest is not None and newest.id == ids[-1]

@@ -28,7 +28,7 @@ def _vote(
             u,
             org=ORG,
             policy=POLICY,
-            user_id=user,
+            person_id=user,
             approval_id=1,
             step=step,
             verdict=verdict,
@@ -124,7 +124,7 @@ def test_the_requester_withdraws_a_pending_approval_and_the_withdrawal_is_audite
     _open(uow)
     _, after = run(
         uow,
-        lambda u: approval_flow.withdraw(u, org=ORG, policy=POLICY, user_id=SALES1, approval_id=1, step=0, now=at(2)),
+        lambda u: approval_flow.withdraw(u, org=ORG, policy=POLICY, person_id=SALES1, approval_id=1, step=0, now=at(2)),
     )
     assert after.state is a.ApprovalState.WITHDRAWN and uow.store.approvals[1].state is a.ApprovalState.WITHDRAWN
     entry = last_audit(uow, "approval")
@@ -136,7 +136,7 @@ def test_only_the_requester_may_withdraw() -> None:
     _open(uow)
     message = refused(
         uow,
-        lambda u: approval_flow.withdraw(u, org=ORG, policy=POLICY, user_id=CS_MGR, approval_id=1, step=0, now=at(2)),
+        lambda u: approval_flow.withdraw(u, org=ORG, policy=POLICY, person_id=CS_MGR, approval_id=1, step=0, now=at(2)),
         NotAllowed,
     )
     assert message == "只有申请人可以撤回。"
@@ -146,7 +146,7 @@ def _delegate(uow: FakeUnitOfWork, user: str, deputy: str) -> tuple[a.Approval, 
     return run(
         uow,
         lambda u: approval_flow.delegate(
-            u, org=ORG, policy=POLICY, user_id=user, approval_id=1, step=0, deputy=f" {deputy} ", now=at(1)
+            u, org=ORG, policy=POLICY, person_id=user, approval_id=1, step=0, deputy=f" {deputy} ", now=at(1)
         ),
     )
 

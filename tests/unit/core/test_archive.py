@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core import archive
+from core import archive_flow
 from core.customers import CustomerRecord
 from core.errors import NotAllowed, NotFound
 from tests.fakes import QA1, SALES1, SALES2, FakeUnitOfWork
@@ -18,7 +18,7 @@ def _record(name: str, owner: str = SALES1) -> CustomerRecord:
 
 
 def _import(uow: FakeUnitOfWork, *records: CustomerRecord) -> tuple[int, int]:
-    return run(uow, lambda u: archive.import_records(u, records, actor="admin", now=T0))
+    return run(uow, lambda u: archive_flow.import_records(u, records, actor="admin", now=T0))
 
 
 def _customer_audit(uow: FakeUnitOfWork) -> list[tuple[str, str, dict[str, object], dict[str, object]]]:
@@ -39,7 +39,7 @@ def test_an_import_adds_new_customers_and_updates_known_ones_by_name_with_an_aud
 
 
 def _reassign(uow: FakeUnitOfWork, from_: str, to: str) -> tuple[CustomerRecord, ...]:
-    return run(uow, lambda u: archive.reassign(u, org=ORG, from_=from_, to=to, actor="admin", now=at(1)).moved)
+    return run(uow, lambda u: archive_flow.reassign(u, org=ORG, from_=from_, to=to, actor="admin", now=at(1)).moved)
 
 
 def test_a_leaving_salesperson_hands_every_customer_to_the_successor_each_audited() -> None:
@@ -73,16 +73,16 @@ def test_a_handover_is_refused_to_nobody_to_someone_outside_sales_to_oneself_or_
 def test_marking_a_key_customer_is_stored_and_audited_under_its_name() -> None:
     uow = FakeUnitOfWork()
     _import(uow, _record("明辉电子"))
-    marked = run(uow, lambda u: archive.mark_key(u, 1, actor="gm", now=at(2)))
+    marked = run(uow, lambda u: archive_flow.mark_key(u, 1, actor="gm", now=at(2)))
     assert marked is not None and marked.key and uow.store.customers[1].key
     assert _customer_audit(uow)[-1] == ("明辉电子", "key", {"key": False}, {"key": True})
-    assert run(uow, lambda u: archive.mark_key(u, 99, actor="gm", now=at(2))) is None
+    assert run(uow, lambda u: archive_flow.mark_key(u, 99, actor="gm", now=at(2))) is None
 
 
 def test_an_export_logs_a_confidential_look_at_every_customer_and_one_audit_row() -> None:
     uow = FakeUnitOfWork()
     _import(uow, _record("明辉电子"), _record("顺达电器"))
-    exported = run(uow, lambda u: archive.export(u, actor="admin", to="customers.xlsx", now=at(3)))
+    exported = run(uow, lambda u: archive_flow.export(u, actor="admin", to="customers.xlsx", now=at(3)))
     assert [c.credit_note for c in exported] == ["月结 60 天", "月结 60 天"]  # contacts and credit included
     views = uow.store.customer_views
     assert [(v.viewer, v.confidential, v.allowed) for v in views] == [("admin", True, True)] * 2
@@ -91,7 +91,7 @@ def test_an_export_logs_a_confidential_look_at_every_customer_and_one_audit_row(
 
 def test_an_export_of_an_empty_archive_is_still_audited() -> None:
     uow = FakeUnitOfWork()
-    assert run(uow, lambda u: archive.export(u, actor="admin", to="x.csv", now=T0)) == []
+    assert run(uow, lambda u: archive_flow.export(u, actor="admin", to="x.csv", now=T0)) == []
     assert _customer_audit(uow) == [("*", "export", {}, {"customers": 0, "to": "x.csv"})]
 
 

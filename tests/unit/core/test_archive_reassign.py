@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import archive
+from core import archive_flow
 from core.audit import AuditEntry
 from core.customers import CustomerRecord
 from core.errors import NotAllowed
@@ -44,7 +44,7 @@ def _archive(*customers: CustomerRecord) -> FakeUnitOfWork:
 def test_a_reassignment_moves_each_customer_with_an_audit_row_and_words_the_successors_notice() -> None:
     uow = _archive(_customer("明辉电子", "s1"), _customer("顺达电器", "s1"), _customer("华为", "s2"))
     with uow:
-        done = archive.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
+        done = archive_flow.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
         uow.commit()
     assert [(c.name, c.owner, c.version) for c in done.moved] == [("明辉电子", "s2", 2), ("顺达电器", "s2", 2)]
     assert done.names == "明辉电子、顺达电器"
@@ -60,16 +60,16 @@ def test_a_reassignment_moves_each_customer_with_an_audit_row_and_words_the_succ
 def test_a_second_hand_over_of_the_same_customers_has_a_new_notice_key() -> None:
     uow = _archive(_customer("明辉电子", "s1"))
     with uow:
-        first = archive.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
-        back = archive.reassign(uow, org=ORG, from_="s2", to="s1", actor="cs_mgr", now=NOW)
-        again = archive.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
+        first = archive_flow.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
+        back = archive_flow.reassign(uow, org=ORG, from_="s2", to="s1", actor="cs_mgr", now=NOW)
+        again = archive_flow.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
     assert back.key != first.key and again.key != first.key  # the versions differ: each notice is sent
 
 
 def test_nothing_to_hand_over_moves_nothing_and_audits_nothing() -> None:
     uow = _archive(_customer("华为", "s2"))
     with uow:
-        done = archive.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
+        done = archive_flow.reassign(uow, org=ORG, from_="s1", to="s2", actor="cs_mgr", now=NOW)
         uow.commit()
     assert done.moved == () and uow.store.audit == []
 
@@ -77,14 +77,14 @@ def test_nothing_to_hand_over_moves_nothing_and_audits_nothing() -> None:
 def test_a_successor_outside_sales_is_refused_and_nothing_changes() -> None:
     uow = _archive(_customer("明辉电子", "s1"))
     with uow, pytest.raises(NotAllowed, match="不是业务员或客服经理"):
-        archive.reassign(uow, org=ORG, from_="s1", to="fin", actor="cs_mgr", now=NOW)
+        archive_flow.reassign(uow, org=ORG, from_="s1", to="fin", actor="cs_mgr", now=NOW)
     assert uow.store.audit == [] and [c.owner for c in uow.customers.all()] == ["s1"]
 
 
 def test_an_import_adds_and_updates_with_one_audit_row_each() -> None:
     uow = _archive(_customer("明辉电子", "s1"))
     with uow:
-        added, updated = archive.import_records(
+        added, updated = archive_flow.import_records(
             uow, [replace(_customer("明辉电子", "s2"), tax_id="91"), _customer("星河科技", "s1")], actor="cli", now=NOW
         )
         uow.commit()
@@ -98,7 +98,7 @@ def test_an_import_adds_and_updates_with_one_audit_row_each() -> None:
 def test_a_provisional_archive_is_audited_under_its_owner() -> None:
     uow = _archive()
     with uow:
-        created = archive.ensure_customer(uow, name="星河科技", owner="s1", now=NOW)
+        created = archive_flow.ensure_customer(uow, name="星河科技", owner="s1", now=NOW)
         uow.commit()
     assert created is not None and created.provisional and created.id is not None
     assert [(e.entity_id, e.action, e.actor, e.before, e.after) for e in uow.store.audit] == [

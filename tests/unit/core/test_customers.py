@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import _DEMO, ConfigError, _build, demo_config
-from core import archive
+from core import archive_flow
 from core.customers import Contact, CustomerRecord, can_see_confidential, public_view, require_confidential
 from core.errors import NotAllowed
 from core.org import Org, Person, Role
@@ -68,7 +68,7 @@ def test_a_refused_look_is_logged_and_committed_with_the_public_view() -> None:
         uow.customers.add(MINGHUI)
         uow.commit()
     with uow:
-        found = archive.look_up(uow, org=ORG, viewer=_p("s2"), name="明辉", asked=True, granted_roles=(), now=NOW)
+        found = archive_flow.look_up(uow, org=ORG, viewer=_p("s2"), name="明辉", asked=True, granted_roles=(), now=NOW)
         uow.commit()
     assert found.refused and found.record.contacts == ()
     [view] = uow.customers.views(1)
@@ -81,7 +81,7 @@ def test_every_bad_row_is_reported_and_then_no_record_is_returned() -> None:
         (3, {"name": "明辉电子", "owner": "nobody", "email": "bad", "contact": "王"}),
         (4, {"name": "", "owner": "s1", "key": "maybe"}),
     ]
-    records, report = archive.check_rows(rows, org=ORG, now=NOW)
+    records, report = archive_flow.check_rows(rows, org=ORG, now=NOW)
     assert records == []
     assert report == [
         "第 3 行:邮箱格式不对:bad;负责业务员“nobody”不在人员名单里;名称与第 2 行重复",
@@ -92,8 +92,8 @@ def test_every_bad_row_is_reported_and_then_no_record_is_returned() -> None:
 def test_a_submit_for_a_customer_not_in_the_archive_opens_one_provisional_archive_only() -> None:
     uow = FakeUnitOfWork()
     with uow:
-        assert archive.ensure_customer(uow, name="星河科技", owner="s1", now=NOW) is not None
-        assert archive.ensure_customer(uow, name="星河科技", owner="s2", now=NOW) is None
+        assert archive_flow.ensure_customer(uow, name="星河科技", owner="s1", now=NOW) is not None
+        assert archive_flow.ensure_customer(uow, name="星河科技", owner="s2", now=NOW) is None
         uow.commit()
     [record] = uow.customers.all()
     assert record.provisional and record.owner == "s1"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core import approval as a
-from core import approval_flow, return_flow, services
+from core import approval_flow, complaint_flow, return_flow
 from core.clocks import WeekdayCalendar
 from core.complaint import Action, Complaint, Details, State, decide, new_draft, snapshot, submit
 from core.duties import Duties
@@ -126,7 +126,7 @@ def test_a_stand_ins_vote_is_audited_as_such() -> None:
             uow,
             org=ORG,
             policy=pol,
-            user_id="vp",
+            person_id="vp",
             approval_id=ap.id,
             step=0,
             verdict=a.Verdict.APPROVE,
@@ -205,16 +205,16 @@ def test_a_response_qa_submitted_goes_to_another_qa_person_for_verification() ->
 
 def _form(uow: FakeUnitOfWork, quantity: int = 15) -> None:
     with uow:
-        draft = services.log_complaint(
-            uow, org=ORG, user_id=SALES1, details=Details("明辉", "X200", "划伤", quantity), now=T0
+        draft = complaint_flow.log_complaint(
+            uow, org=ORG, person_id=SALES1, details=Details("明辉", "X200", "划伤", quantity), now=T0
         )
         assert draft.id is not None
-        services.act(
+        complaint_flow.act(
             uow,
             org=ORG,
             policy=policy(),
-            user_id=SALES1,
-            form_id=draft.id,
+            person_id=SALES1,
+            complaint_id=draft.id,
             card_version=draft.version,
             action=Action.CONFIRM,
             values={},
@@ -229,7 +229,7 @@ def _request(uow: FakeUnitOfWork, user: str, quantity: int | None = None, reason
             uow,
             org=ORG,
             policy=policy(),
-            user_id=user,
+            person_id=user,
             now=T0,
             complaint_no="KS-202611-0001",
             quantity=quantity,

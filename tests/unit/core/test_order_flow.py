@@ -27,7 +27,7 @@ def _submit(
             u,
             org=ORG,
             policy=POLICY,
-            user_id=SALES1,
+            person_id=SALES1,
             customer="顺达电器",
             product=product,
             quantity=quantity,
@@ -79,7 +79,7 @@ def test_only_sales_submit_an_order_for_review() -> None:
             u,
             org=ORG,
             policy=POLICY,
-            user_id=QA1,
+            person_id=QA1,
             customer="顺达电器",
             product="X300",
             quantity=1,
@@ -114,7 +114,7 @@ def test_a_rejected_review_returns_the_order_with_the_reviewers_reasons() -> Non
             u,
             org=ORG,
             policy=POLICY,
-            user_id=RD1,
+            person_id=RD1,
             approval_id=approval.id or 0,
             step=0,
             verdict=a.Verdict.REJECT,
@@ -135,7 +135,7 @@ def test_a_withdrawn_review_withdraws_the_order() -> None:
     _, withdrawn = run(
         uow,
         lambda u: approval_flow.withdraw(
-            u, org=ORG, policy=POLICY, user_id=SALES1, approval_id=approval.id or 0, step=0, now=at(1)
+            u, org=ORG, policy=POLICY, person_id=SALES1, approval_id=approval.id or 0, step=0, now=at(1)
         ),
     )
     after = run(uow, lambda u: order_flow.settle(u, approval=withdrawn, now=at(1)))
@@ -149,7 +149,7 @@ def _change(uow: FakeUnitOfWork, order: o.Order, values: dict[str, str], user: s
             u,
             org=ORG,
             policy=POLICY,
-            user_id=user,
+            person_id=user,
             order_id=order.id or 0,
             card_version=order.version,
             values=values,

@@ -19,7 +19,7 @@ def _request(uow: FakeUnitOfWork, quantity: int | None = 100) -> tuple[r.ReturnR
     return run(
         uow,
         lambda u: return_flow.request(
-            u, org=ORG, policy=POLICY, user_id=SALES1, now=T0, complaint_no="KS-202611-0001", quantity=quantity
+            u, org=ORG, policy=POLICY, person_id=SALES1, now=T0, complaint_no="KS-202611-0001", quantity=quantity
         ),
     )
 
@@ -38,7 +38,7 @@ def _act(
             u,
             org=ORG,
             policy=POLICY,
-            user_id=user,
+            person_id=user,
             return_id=ret.id or 0,
             card_stage=r.STAGES[ret.state],
             action=action,
@@ -76,7 +76,7 @@ def test_a_request_without_a_complaint_needs_the_customer_and_product() -> None:
     uow = FakeUnitOfWork()
     message = refused(
         uow,
-        lambda u: return_flow.request(u, org=ORG, policy=POLICY, user_id=SALES1, now=T0, quantity=5),
+        lambda u: return_flow.request(u, org=ORG, policy=POLICY, person_id=SALES1, now=T0, quantity=5),
         MissingFields,
     )
     assert message == "退货申请还缺:客诉单号(或客户和产品)。例如:申请退货 KS-202611-0001 200个"
@@ -171,9 +171,9 @@ def test_a_warehouse_photo_goes_to_the_return_received_in_the_last_ten_minutes_a
     received_at = ret.received_at
     assert received_at is not None
     late = received_at + timedelta(minutes=11)
-    assert run(uow, lambda u: return_flow.attach_photo(u, org=ORG, user_id=WH, media_id="m9", now=late)) is None
+    assert run(uow, lambda u: return_flow.attach_photo(u, org=ORG, person_id=WH, media_id="m9", now=late)) is None
     soon = received_at + timedelta(minutes=5)
-    after = run(uow, lambda u: return_flow.attach_photo(u, org=ORG, user_id=WH, media_id="m9", now=soon))
+    after = run(uow, lambda u: return_flow.attach_photo(u, org=ORG, person_id=WH, media_id="m9", now=soon))
     assert after is not None and after.photos == ("m9",) and uow.store.returns[ret.id or 0].photos == ("m9",)
     entry = last_audit(uow, "return")
     assert (entry.action, entry.actor, entry.note) == ("photo", WH, "m9")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import services
+from core import complaint_flow
 from core.audit import AuditEntry
 from core.complaint import Action, Complaint, Details
 from core.errors import DomainError
@@ -88,14 +88,14 @@ def submitted_complaint(uow: FakeUnitOfWork, details: Details = DETAILS, *, owne
     """A complaint logged and submitted by ``owner`` at T0 (KS-202611-0001 for the first), committed."""
 
     def log_and_submit(u: FakeUnitOfWork) -> Complaint:
-        draft = services.log_complaint(u, org=ORG, user_id=owner, details=details, now=T0)
+        draft = complaint_flow.log_complaint(u, org=ORG, person_id=owner, details=details, now=T0)
         assert draft.id is not None
-        _, after = services.act(
+        _, after = complaint_flow.act(
             u,
             org=ORG,
             policy=POLICY,
-            user_id=owner,
-            form_id=draft.id,
+            person_id=owner,
+            complaint_id=draft.id,
             card_version=draft.version,
             action=Action.CONFIRM,
             values={},

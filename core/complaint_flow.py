@@ -1,23 +1,20 @@
-"""Use cases: each runs inside the caller's unit of work, checks the rules and appends the audit trail."""
+"""The complaint's use cases: each runs inside the caller's unit of work, checks the rules and keeps the audit trail."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core import archive
+from core import archive_flow
 from core import complaint as c
 from core import problems as pt
-from core.approval import DEFAULT_CHAINS, Step
 from core.audit import AuditEntry, diff
-from core.campaign import CampaignSettings
-from core.clocks import Calendar, ClockName, ClockPolicy, due_at
-from core.duties import Duties
-from core.errors import MissingFields, NotAllowed, NotFound, UnknownUser
+from core.clocks import ClockName, due_at
+from core.errors import MissingFields, NotAllowed, NotFound
 from core.limits import DEFAULT_LIMITS, Limits
-from core.nag import Reminders
-from core.org import Org, Person, Role
+from core.org import Org, Role
+from core.policy import Policy, person
 from core.ports import UnitOfWork
 from core.records import Kind
 from core.records import load as load_record
@@ -25,31 +22,6 @@ from core.records import load as load_record
 LOGGING_ROLES = (Role.SALES, Role.CS_MANAGER)
 AUDIT_ENTITY = "complaint"
 COMPLAINTS: Kind[c.Complaint] = Kind(AUDIT_ENTITY, lambda uow: uow.complaints, c.snapshot)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The configured rules that are numbers, not code: clocks, calendar and timezone."""
-
-    clocks: dict[ClockName, ClockPolicy]
-    calendar: Calendar
-    tz: ZoneInfo
-    chains: dict[str, tuple[Step, ...]] = field(default_factory=lambda: dict(DEFAULT_CHAINS))
-    reminders: Reminders = field(default_factory=Reminders)
-    repeat_window_days: int = 90  # a complaint like one in this window is a repeat (PROCEDURE §1.8)
-    batch_return: int = 100  # a return of this many pieces or more is a batch return: it needs an analysis report
-    campaigns: CampaignSettings = field(default_factory=CampaignSettings)  # satisfaction surveys (PROCEDURE §5)
-    confidential_roles: frozenset[Role] = frozenset()  # may also see customers' contacts and credit (§6)
-    duties: Duties = field(default_factory=Duties)  # segregation of duties ([duties] in kesu.toml)
-    limits: Limits = DEFAULT_LIMITS  # the most a quantity may be and how long a typed text (kesu.toml [limits])
-
-
-def person(org: Org, user_id: str) -> Person:
-    """The configured person behind a chat user id; UnknownUser otherwise."""
-    p = org.person(user_id)
-    if p is None:
-        raise UnknownUser(user_id)
-    return p
 
 
 def _audit(uow: UnitOfWork, before: c.Complaint | None, after: c.Complaint) -> None:
@@ -77,18 +49,18 @@ def _store(uow: UnitOfWork, before: c.Complaint, after: c.Complaint) -> c.Compla
     return after
 
 
-def log_complaint(uow: UnitOfWork, *, org: Org, user_id: str, details: c.Details, now: datetime) -> c.Complaint:
+def log_complaint(uow: UnitOfWork, *, org: Org, person_id: str, details: c.Details, now: datetime) -> c.Complaint:
     """Sales logs a complaint: it becomes a draft for them to confirm."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     if not actor.has_any(*LOGGING_ROLES):
         raise NotAllowed("只有业务员(销售)可以登记客诉。")
     draft = c.ask_next(c.new_draft(owner=actor, details=details, now=now))
     return COMPLAINTS.store(uow, None, draft, action="draft", actor=actor.id, now=now)
 
 
-def load(uow: UnitOfWork, form_id: int) -> c.Complaint:
+def load(uow: UnitOfWork, complaint_id: int) -> c.Complaint:
     """A form by id; NotFound if it does not exist."""
-    return load_record(uow.complaints, form_id, missing="找不到这张单据,卡片可能已失效。")
+    return load_record(uow.complaints, complaint_id, missing="找不到这张单据,卡片可能已失效。")
 
 
 def find(uow: UnitOfWork, number: str) -> c.Complaint:
@@ -109,16 +81,16 @@ def act(
     *,
     org: Org,
     policy: Policy,
-    user_id: str,
-    form_id: int,
+    person_id: str,
+    complaint_id: int,
     card_version: int,
     action: c.Action,
     values: dict[str, str],
     now: datetime,
 ) -> tuple[c.Complaint, c.Complaint]:
     """One tap on a form's card. Returns (before, after); raises a DomainError and changes nothing if refused."""
-    actor = person(org, user_id)
-    form = load(uow, form_id)
+    actor = person(org, person_id)
+    form = load(uow, complaint_id)
     c.require_open_card(form, card_version, org, policy.tz)
     if action is c.Action.CONFIRM:
         c.require_owner(form, actor, "提交这张草稿")
@@ -131,7 +103,7 @@ def act(
             filled, actor=actor, number=number_for(now, policy.tz, seq), now=now, clocks=clocks, problem=problem
         )
         if after.details.customer:  # a customer not in the archive gets a provisional one, kept by the submitter
-            archive.ensure_customer(uow, name=after.details.customer, owner=actor.id, now=now)
+            archive_flow.ensure_customer(uow, name=after.details.customer, owner=actor.id, now=now)
     else:
         chosen = _problem(values, org) if action is c.Action.VALID else None
         after = c.decide(form, action=action, actor=actor, values=values, org=org, now=now, duties=policy.duties)
@@ -179,15 +151,15 @@ def start_clocks(form: c.Complaint, *, policy: Policy) -> tuple[c.Clock, ...]:
     )
 
 
-def open_draft(uow: UnitOfWork, user_id: str) -> c.Complaint | None:
+def open_draft(uow: UnitOfWork, person_id: str) -> c.Complaint | None:
     """The person's newest draft, if any."""
-    drafts = uow.complaints.open_drafts(user_id, limit=1)  # on every message: not all of them
+    drafts = uow.complaints.open_drafts(person_id, limit=1)  # on every message: not all of them
     return drafts[0] if drafts else None
 
 
-def cancel_draft(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, now: datetime) -> c.Complaint | None:
+def cancel_draft(uow: UnitOfWork, *, org: Org, policy: Policy, person_id: str, now: datetime) -> c.Complaint | None:
     """The sender's newest draft is cancelled (as a tap on its cancel button); None when they have none."""
-    draft = open_draft(uow, user_id)
+    draft = open_draft(uow, person_id)
     if draft is None:
         return None
     assert draft.id is not None
@@ -195,8 +167,8 @@ def cancel_draft(uow: UnitOfWork, *, org: Org, policy: Policy, user_id: str, now
         uow,
         org=org,
         policy=policy,
-        user_id=user_id,
-        form_id=draft.id,
+        person_id=person_id,
+        complaint_id=draft.id,
         card_version=draft.version,
         action=c.Action.CANCEL,
         values={},
@@ -209,15 +181,15 @@ def answer_draft(
     uow: UnitOfWork,
     *,
     org: Org,
-    user_id: str,
-    form_id: int,
+    person_id: str,
+    complaint_id: int,
     values: dict[str, str],
     now: datetime,
     limits: Limits = DEFAULT_LIMITS,
 ) -> c.Complaint:
     """The owner's answer to the draft's question (or any fields they add) is stored on the draft."""
-    actor = person(org, user_id)
-    form = load(uow, form_id)
+    actor = person(org, person_id)
+    form = load(uow, complaint_id)
     return _store(uow, form, c.update_draft(form, actor=actor, values=values, now=now, limits=limits))
 
 
@@ -225,10 +197,10 @@ PHOTO_WINDOW = timedelta(minutes=10)
 
 
 def attach_photo(
-    uow: UnitOfWork, *, org: Org, user_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
+    uow: UnitOfWork, *, org: Org, person_id: str, media_id: str, now: datetime, window: timedelta = PHOTO_WINDOW
 ) -> c.Complaint | None:
     """A photo goes to the sender's open draft, or to the form they submitted within ``window``; else None."""
-    actor = person(org, user_id)
+    actor = person(org, person_id)
     form = open_draft(uow, actor.id) or uow.complaints.latest_submitted(actor.id, since=now - window)
     if form is None or form.id is None:
         return None

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core import services
+from core import complaint_flow
 from core.audit import AuditEntry
 from core.clocks import ClockName, ClockPolicy, ClockUnit, WeekdayCalendar
 from core.complaint import Action, Complaint, Details, Resolution, Severity, State
 from core.errors import ConcurrentUpdate, DomainError, MissingFields, NotAllowed, NotFound, StaleCard, UnknownUser
+from core.policy import Policy
 from core.ports import UnitOfWork
 from tests.fakes import (
     PROD1,
@@ -48,7 +49,7 @@ def hours(n: float) -> datetime:
 def log(uow: FakeUnitOfWork, details: Details = FULL, *, user: str = SALES1, at: datetime = T0) -> int:
     """Sales logs a draft (committed)."""
     with uow:
-        form = services.log_complaint(uow, org=ORG, user_id=user, details=details, now=at)
+        form = complaint_flow.log_complaint(uow, org=ORG, person_id=user, details=details, now=at)
         uow.commit()
     assert form.id is not None
     return form.id
@@ -56,24 +57,24 @@ def log(uow: FakeUnitOfWork, details: Details = FULL, *, user: str = SALES1, at:
 
 def tap(
     uow: FakeUnitOfWork,
-    form_id: int,
+    complaint_id: int,
     user: str,
     action: Action,
     values: dict[str, str] | None = None,
     *,
     at: datetime,
     card_version: int | None = None,
-    pol: services.Policy = POLICY,
+    pol: Policy = POLICY,
 ) -> Complaint:
     """One tap on the form's card (at its current version unless given), committed."""
     with uow:
-        version = services.load(uow, form_id).version if card_version is None else card_version
-        _, after = services.act(
+        version = complaint_flow.load(uow, complaint_id).version if card_version is None else card_version
+        _, after = complaint_flow.act(
             uow,
             org=ORG,
             policy=pol,
-            user_id=user,
-            form_id=form_id,
+            person_id=user,
+            complaint_id=complaint_id,
             card_version=version,
             action=action,
             values=values or {},
@@ -83,17 +84,17 @@ def tap(
     return after
 
 
-def stored(uow: FakeUnitOfWork, form_id: int) -> Complaint:
-    return uow.store.complaints[form_id]
+def stored(uow: FakeUnitOfWork, complaint_id: int) -> Complaint:
+    return uow.store.complaints[complaint_id]
 
 
-def audit_of(uow: FakeUnitOfWork, form_id: int) -> list[AuditEntry]:
-    return [e for e in uow.store.audit if (e.entity, e.entity_id) == ("complaint", str(form_id))]
+def audit_of(uow: FakeUnitOfWork, complaint_id: int) -> list[AuditEntry]:
+    return [e for e in uow.store.audit if (e.entity, e.entity_id) == ("complaint", str(complaint_id))]
 
 
 def drive(uow: FakeUnitOfWork, until: State, *, details: Details = FULL, department: str = "rd") -> int:
     """A form logged by sales1 and taken along the happy path to ``until`` (one hour per step)."""
-    form_id = log(uow, details)
+    complaint_id = log(uow, details)
     responder = RD1 if department == "rd" else PROD1
     path: list[tuple[State, str, Action, dict[str, str]]] = [
         (State.SUBMITTED, SALES1, Action.CONFIRM, {}),
@@ -104,11 +105,11 @@ def drive(uow: FakeUnitOfWork, until: State, *, details: Details = FULL, departm
         (State.CLOSED, SALES1, Action.ACCEPTED, {}),
     ]
     for i, (state, user, action, values) in enumerate(path, start=1):
-        if stored(uow, form_id).state is until:
+        if stored(uow, complaint_id).state is until:
             break
-        assert tap(uow, form_id, user, action, values, at=hours(i)).state is state
-    assert stored(uow, form_id).state is until
-    return form_id
+        assert tap(uow, complaint_id, user, action, values, at=hours(i)).state is state
+    assert stored(uow, complaint_id).state is until
+    return complaint_id
 
 
 @dataclass(frozen=True)
@@ -122,14 +123,14 @@ class Committed:
     counters: dict[str, int]
 
 
-def committed(uow: FakeUnitOfWork, form_id: int) -> Committed:
-    form = stored(uow, form_id)
+def committed(uow: FakeUnitOfWork, complaint_id: int) -> Committed:
+    form = stored(uow, complaint_id)
     return Committed(form, form.version, form.state, len(uow.store.audit), dict(uow.store.counters))
 
 
 def refused(
     uow: FakeUnitOfWork,
-    form_id: int,
+    complaint_id: int,
     user: str,
     action: Action,
     values: dict[str, str] | None = None,
@@ -138,16 +139,16 @@ def refused(
     card_version: int | None = None,
 ) -> DomainError:
     """Taps and expects a refusal that wrote nothing, not even inside the transaction."""
-    before = committed(uow, form_id)
+    before = committed(uow, complaint_id)
     with uow:
         version = before.version if card_version is None else card_version
         with pytest.raises(DomainError) as caught:
-            services.act(
+            complaint_flow.act(
                 uow,
                 org=ORG,
                 policy=POLICY,
-                user_id=user,
-                form_id=form_id,
+                person_id=user,
+                complaint_id=complaint_id,
                 card_version=version,
                 action=action,
                 values=values or {},
@@ -156,7 +157,7 @@ def refused(
         assert uow.fake_complaints.writes == {}
         assert uow.fake_audit.writes == []
         assert uow.fake_counters.writes == {}
-    assert committed(uow, form_id) == before
+    assert committed(uow, complaint_id) == before
     return caught.value
 
 
@@ -176,7 +177,7 @@ def test_the_fake_unit_of_work_is_a_unit_of_work() -> None:
 
 def test_leaving_the_unit_without_commit_discards_every_write(uow: FakeUnitOfWork) -> None:
     with uow:
-        services.log_complaint(uow, org=ORG, user_id=SALES1, details=FULL, now=T0)
+        complaint_flow.log_complaint(uow, org=ORG, person_id=SALES1, details=FULL, now=T0)
         assert uow.counters.next("KS-202611") == 1
         assert len(uow.complaints.open_drafts(SALES1)) == 1
     assert (uow.store.complaints, uow.store.audit, uow.store.counters, uow.commits) == ({}, [], {}, 0)
@@ -188,24 +189,24 @@ def test_leaving_the_unit_without_commit_discards_every_write(uow: FakeUnitOfWor
 def test_a_save_over_a_version_another_unit_committed_raises_concurrent_update() -> None:
     store = FakeStore()
     first, second = FakeUnitOfWork(store), FakeUnitOfWork(store)
-    form_id = drive(first, State.SUBMITTED)
+    complaint_id = drive(first, State.SUBMITTED)
     with second:
-        seen = second.complaints.get(form_id)
+        seen = second.complaints.get(complaint_id)
         assert seen is not None
-        tap(first, form_id, QA1, Action.VALID, {"department": "rd"}, at=hours(5))
+        tap(first, complaint_id, QA1, Action.VALID, {"department": "rd"}, at=hours(5))
         with pytest.raises(ConcurrentUpdate):
             second.complaints.save(replace(seen, version=seen.version + 1), expected_version=seen.version)
-    assert stored(first, form_id).state is State.ASSIGNED
+    assert stored(first, complaint_id).state is State.ASSIGNED
 
 
 # --- logging and looking up ------------------------------------------------------------------------------
 
 
 def test_sales_logs_a_draft_with_an_audit_entry_of_the_whole_form(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow)
-    form = stored(uow, form_id)
+    complaint_id = log(uow)
+    form = stored(uow, complaint_id)
     assert (form.state, form.owner, form.number, form.version) == (State.DRAFT, SALES1, None, 1)
-    [entry] = audit_of(uow, form_id)
+    [entry] = audit_of(uow, complaint_id)
     assert (entry.action, entry.actor, entry.at, entry.before) == ("draft", SALES1, T0, {})
     assert entry.after["state"] == "draft" and entry.after["customer"] == "明辉电子"
     assert uow.store.counters == {}  # drafts are not numbered
@@ -213,41 +214,41 @@ def test_sales_logs_a_draft_with_an_audit_entry_of_the_whole_form(uow: FakeUnitO
 
 def test_only_sales_may_log_a_complaint(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NotAllowed, match="业务员"), uow:
-        services.log_complaint(uow, org=ORG, user_id=QA1, details=FULL, now=T0)
+        complaint_flow.log_complaint(uow, org=ORG, person_id=QA1, details=FULL, now=T0)
     assert uow.store.complaints == {}
 
 
 def test_an_unknown_user_cannot_log_a_complaint(uow: FakeUnitOfWork) -> None:
     with pytest.raises(UnknownUser) as caught, uow:
-        services.log_complaint(uow, org=ORG, user_id="stranger", details=FULL, now=T0)
+        complaint_flow.log_complaint(uow, org=ORG, person_id="stranger", details=FULL, now=T0)
     assert "stranger" in caught.value.message
     assert uow.store.complaints == {} and uow.store.audit == []
 
 
 def test_a_form_is_found_by_its_number_and_an_unknown_number_is_reported(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.SUBMITTED)
+    complaint_id = drive(uow, State.SUBMITTED)
     with uow:
-        assert services.find(uow, "KS-202611-0001").id == form_id
+        assert complaint_flow.find(uow, "KS-202611-0001").id == complaint_id
         with pytest.raises(NotFound, match="KS-202611-0099"):
-            services.find(uow, "KS-202611-0099")
+            complaint_flow.find(uow, "KS-202611-0099")
         with pytest.raises(NotFound):
-            services.load(uow, 999)
+            complaint_flow.load(uow, 999)
 
 
 # --- the whole procedure ---------------------------------------------------------------------------------
 
 
 def test_the_happy_path_runs_from_draft_to_closed_with_one_audit_entry_per_step(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow)
-    assert tap(uow, form_id, SALES1, Action.CONFIRM, at=hours(1)).state is State.SUBMITTED
-    assigned = tap(uow, form_id, QA1, Action.VALID, {"department": "研发部"}, at=hours(2))
+    complaint_id = log(uow)
+    assert tap(uow, complaint_id, SALES1, Action.CONFIRM, at=hours(1)).state is State.SUBMITTED
+    assigned = tap(uow, complaint_id, QA1, Action.VALID, {"department": "研发部"}, at=hours(2))
     assert (assigned.state, assigned.department, assigned.round) == (State.ASSIGNED, "rd", 1)
-    assert tap(uow, form_id, RD1, Action.RESPOND, RESPONSE, at=hours(3)).state is State.RESPONDED
-    assert tap(uow, form_id, QA1, Action.EFFECTIVE, {"comment": "复检合格"}, at=hours(4)).state is State.VERIFIED
-    assert tap(uow, form_id, SALES1, Action.REPORTED, at=hours(5)).state is State.REPORTED
-    tap(uow, form_id, SALES1, Action.ACCEPTED, {"note": "客户签字确认"}, at=hours(6))
+    assert tap(uow, complaint_id, RD1, Action.RESPOND, RESPONSE, at=hours(3)).state is State.RESPONDED
+    assert tap(uow, complaint_id, QA1, Action.EFFECTIVE, {"comment": "复检合格"}, at=hours(4)).state is State.VERIFIED
+    assert tap(uow, complaint_id, SALES1, Action.REPORTED, at=hours(5)).state is State.REPORTED
+    tap(uow, complaint_id, SALES1, Action.ACCEPTED, {"note": "客户签字确认"}, at=hours(6))
 
-    form = stored(uow, form_id)
+    form = stored(uow, complaint_id)
     assert (form.state, form.resolution, form.round, form.closed_at, form.version) == (
         State.CLOSED,
         Resolution.RESOLVED,
@@ -259,7 +260,7 @@ def test_the_happy_path_runs_from_draft_to_closed_with_one_audit_entry_per_step(
     assert first is not None and first.met_at == hours(3)  # the department's response
     assert handling is not None and handling.met_at == hours(4)  # QA's effective verification
 
-    entries = audit_of(uow, form_id)
+    entries = audit_of(uow, complaint_id)
     assert [(e.action, e.actor, e.at) for e in entries] == [
         ("draft", SALES1, T0),
         ("confirm", SALES1, hours(1)),
@@ -297,15 +298,15 @@ def test_the_happy_path_runs_from_draft_to_closed_with_one_audit_entry_per_step(
 
 
 def test_act_returns_the_form_before_and_after_the_step(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.SUBMITTED)
+    complaint_id = drive(uow, State.SUBMITTED)
     with uow:
-        before, after = services.act(
+        before, after = complaint_flow.act(
             uow,
             org=ORG,
             policy=POLICY,
-            user_id=QA1,
-            form_id=form_id,
-            card_version=stored(uow, form_id).version,
+            person_id=QA1,
+            complaint_id=complaint_id,
+            card_version=stored(uow, complaint_id).version,
             action=Action.VALID,
             values={"department": "rd"},
             now=hours(9),
@@ -314,36 +315,36 @@ def test_act_returns_the_form_before_and_after_the_step(uow: FakeUnitOfWork) -> 
 
 
 def test_not_effective_loops_back_to_the_department_until_qa_is_satisfied(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.RESPONDED)
-    back = tap(uow, form_id, QA1, Action.NOT_EFFECTIVE, {"comment": "仍有划伤"}, at=hours(10))
+    complaint_id = drive(uow, State.RESPONDED)
+    back = tap(uow, complaint_id, QA1, Action.NOT_EFFECTIVE, {"comment": "仍有划伤"}, at=hours(10))
     assert (back.state, back.round, back.qa_comment) == (State.ASSIGNED, 2, "仍有划伤")
-    entry = audit_of(uow, form_id)[-1]
+    entry = audit_of(uow, complaint_id)[-1]
     assert (entry.action, entry.note) == ("not_effective", "仍有划伤")
     assert (entry.before, entry.after) == (
         {"state": "responded", "round": 1, "qa_comment": None},
         {"state": "assigned", "round": 2, "qa_comment": "仍有划伤"},
     )
-    again = tap(uow, form_id, RD1, Action.RESPOND, {**RESPONSE, "corrective": "改模具材料"}, at=hours(11))
+    again = tap(uow, complaint_id, RD1, Action.RESPOND, {**RESPONSE, "corrective": "改模具材料"}, at=hours(11))
     assert (again.state, again.round, again.qa_comment) == (State.RESPONDED, 2, "仍有划伤")
     first = again.clock(ClockName.FIRST_RESPONSE)
     assert first is not None and first.met_at == hours(3)  # the first round's response
     handling = again.clock(ClockName.NORMAL)
     assert handling is not None and handling.met_at is None
-    verified = tap(uow, form_id, QA1, Action.EFFECTIVE, at=hours(12))
+    verified = tap(uow, complaint_id, QA1, Action.EFFECTIVE, at=hours(12))
     handling = verified.clock(ClockName.NORMAL)
     assert handling is not None and handling.met_at == hours(12)
 
 
 def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.REPORTED)
-    back = tap(uow, form_id, SALES1, Action.NOT_ACCEPTED, {"note": "客户要求全数更换"}, at=hours(10))
+    complaint_id = drive(uow, State.REPORTED)
+    back = tap(uow, complaint_id, SALES1, Action.NOT_ACCEPTED, {"note": "客户要求全数更换"}, at=hours(10))
     assert (back.state, back.round, back.customer_note, back.department) == (
         State.ASSIGNED,
         2,
         "客户要求全数更换",
         "rd",
     )
-    assert audit_of(uow, form_id)[-1].action == "not_accepted"
+    assert audit_of(uow, complaint_id)[-1].action == "not_accepted"
 
 
 @pytest.mark.parametrize(
@@ -353,17 +354,17 @@ def test_a_customer_who_does_not_accept_sends_the_form_back_to_the_department(uo
 def test_a_rejected_form_is_explained_by_sales_and_closed_as_not_our_responsibility(
     uow: FakeUnitOfWork, action: Action, resolution: Resolution
 ) -> None:
-    form_id = drive(uow, State.SUBMITTED)
-    invalid = tap(uow, form_id, QA1, action, {"reason": "客户超负荷使用"}, at=hours(10))
+    complaint_id = drive(uow, State.SUBMITTED)
+    invalid = tap(uow, complaint_id, QA1, action, {"reason": "客户超负荷使用"}, at=hours(10))
     assert (invalid.state, invalid.invalid_reason, invalid.resolution) == (
         State.INVALID,
         "客户超负荷使用",
         resolution,
     )
-    refused(uow, form_id, SALES2, Action.EXPLAINED)
-    closed = tap(uow, form_id, SALES1, Action.EXPLAINED, {"note": "已电话说明"}, at=hours(11))
+    refused(uow, complaint_id, SALES2, Action.EXPLAINED)
+    closed = tap(uow, complaint_id, SALES1, Action.EXPLAINED, {"note": "已电话说明"}, at=hours(11))
     assert (closed.state, closed.resolution, closed.closed_at) == (State.CLOSED, resolution, hours(11))
-    entries = audit_of(uow, form_id)
+    entries = audit_of(uow, complaint_id)
     assert [e.action for e in entries[-2:]] == [action.value, "explained"]
     assert entries[-2].after == {
         "state": "invalid",
@@ -373,7 +374,7 @@ def test_a_rejected_form_is_explained_by_sales_and_closed_as_not_our_responsibil
     }
     with uow:
         assert uow.complaints.open_forms() == []  # closed, still on record
-        assert services.find(uow, "KS-202611-0001").resolution is resolution
+        assert complaint_flow.find(uow, "KS-202611-0001").resolution is resolution
 
 
 # --- refusals change nothing -----------------------------------------------------------------------------
@@ -402,14 +403,14 @@ def test_another_sales_person_cannot_confirm_someone_elses_draft(uow: FakeUnitOf
 
 
 def test_a_second_tap_on_the_same_card_is_stale_and_names_who_acted(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.SUBMITTED)
-    card = stored(uow, form_id).version
-    tap(uow, form_id, QA1, Action.VALID, {"department": "rd"}, at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
-    error = refused(uow, form_id, QA_MGR, Action.VALID, {"department": "prod"}, card_version=card)
+    complaint_id = drive(uow, State.SUBMITTED)
+    card = stored(uow, complaint_id).version
+    tap(uow, complaint_id, QA1, Action.VALID, {"department": "rd"}, at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    error = refused(uow, complaint_id, QA_MGR, Action.VALID, {"department": "prod"}, card_version=card)
     assert isinstance(error, StaleCard)
     assert "已被王芳于 11-23 10:00 有效,指派部门" in error.message
     assert "待责任部门处理" in error.message
-    assert stored(uow, form_id).department == "rd"
+    assert stored(uow, complaint_id).department == "rd"
 
 
 def test_assigning_without_a_department_is_refused(uow: FakeUnitOfWork) -> None:
@@ -434,15 +435,15 @@ def test_a_response_missing_fields_is_refused(uow: FakeUnitOfWork) -> None:
 
 
 def test_a_draft_missing_the_quantity_is_not_submitted_and_uses_no_number(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow, replace(FULL, quantity=None))
-    error = refused(uow, form_id, SALES1, Action.CONFIRM)
+    complaint_id = log(uow, replace(FULL, quantity=None))
+    error = refused(uow, complaint_id, SALES1, Action.CONFIRM)
     assert isinstance(error, MissingFields) and error.fields == ("quantity",)
     assert "数量" in error.message
 
 
 def test_a_quantity_that_is_not_a_number_is_refused_on_the_confirm_card(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow, replace(FULL, quantity=None))
-    error = refused(uow, form_id, SALES1, Action.CONFIRM, {"quantity": "两百"})
+    complaint_id = log(uow, replace(FULL, quantity=None))
+    error = refused(uow, complaint_id, SALES1, Action.CONFIRM, {"quantity": "两百"})
     assert isinstance(error, MissingFields)
     assert "两百" in error.message
 
@@ -460,12 +461,12 @@ def test_a_step_on_a_closed_form_is_refused(uow: FakeUnitOfWork) -> None:
 
 def test_a_tap_on_a_form_that_does_not_exist_is_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NotFound), uow:
-        services.act(
+        complaint_flow.act(
             uow,
             org=ORG,
             policy=POLICY,
-            user_id=SALES1,
-            form_id=42,
+            person_id=SALES1,
+            complaint_id=42,
             card_version=1,
             action=Action.CONFIRM,
             values={},
@@ -474,8 +475,8 @@ def test_a_tap_on_a_form_that_does_not_exist_is_not_found(uow: FakeUnitOfWork) -
 
 
 def test_confirming_a_form_that_is_no_longer_a_draft_writes_nothing(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.SUBMITTED)
-    error = refused(uow, form_id, SALES1, Action.CONFIRM)
+    complaint_id = drive(uow, State.SUBMITTED)
+    error = refused(uow, complaint_id, SALES1, Action.CONFIRM)
     assert isinstance(error, StaleCard)
 
 
@@ -505,7 +506,7 @@ def test_a_refused_submit_uses_no_number(uow: FakeUnitOfWork) -> None:
 
 
 def test_the_number_formatter_pads_to_four_digits() -> None:
-    assert services.number_for(datetime(2027, 1, 1, 0, 30, tzinfo=SH), SH, 12) == "KS-202701-0012"
+    assert complaint_flow.number_for(datetime(2027, 1, 1, 0, 30, tzinfo=SH), SH, 12) == "KS-202701-0012"
 
 
 # --- clocks ----------------------------------------------------------------------------------------------
@@ -539,7 +540,7 @@ def test_severity_chosen_on_the_confirm_card_decides_the_clock(uow: FakeUnitOfWo
 
 
 def test_due_times_follow_the_configured_policy_and_calendar(uow: FakeUnitOfWork) -> None:
-    strict = services.Policy(
+    strict = Policy(
         clocks={
             ClockName.FIRST_RESPONSE: ClockPolicy(24, ClockUnit.HOURS),
             ClockName.NORMAL: ClockPolicy(5, ClockUnit.WORKING_DAYS),
@@ -556,8 +557,8 @@ def test_due_times_follow_the_configured_policy_and_calendar(uow: FakeUnitOfWork
 
 
 def test_an_urgent_form_is_met_at_effective_verification(uow: FakeUnitOfWork) -> None:
-    form_id = drive(uow, State.VERIFIED, details=replace(FULL, severity=Severity.URGENT))
-    urgent = stored(uow, form_id).clock(ClockName.URGENT)
+    complaint_id = drive(uow, State.VERIFIED, details=replace(FULL, severity=Severity.URGENT))
+    urgent = stored(uow, complaint_id).clock(ClockName.URGENT)
     assert urgent is not None and urgent.met_at == hours(4)
 
 
@@ -580,19 +581,19 @@ def test_open_forms_feed_the_overdue_check(uow: FakeUnitOfWork) -> None:
 # --- audit details ---------------------------------------------------------------------------------------
 
 
-def audit_after(uow: FakeUnitOfWork, form_id: int, action: str) -> dict[str, Any]:
-    return next(e.after for e in audit_of(uow, form_id) if e.action == action)
+def audit_after(uow: FakeUnitOfWork, complaint_id: int, action: str) -> dict[str, Any]:
+    return next(e.after for e in audit_of(uow, complaint_id) if e.action == action)
 
 
 def test_details_completed_on_the_confirm_card_are_in_the_audit(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow, replace(FULL, quantity=None))
-    tap(uow, form_id, SALES1, Action.CONFIRM, {"quantity": "80", "order_no": "SO-1234"}, at=hours(1))
-    after = audit_after(uow, form_id, "confirm")
+    complaint_id = log(uow, replace(FULL, quantity=None))
+    tap(uow, complaint_id, SALES1, Action.CONFIRM, {"quantity": "80", "order_no": "SO-1234"}, at=hours(1))
+    after = audit_after(uow, complaint_id, "confirm")
     assert (after["quantity"], after["order_no"], after["state"]) == (80, "SO-1234", "submitted")
 
 
 def test_how_the_complaint_was_received_is_in_the_audit(uow: FakeUnitOfWork) -> None:
-    form_id = log(uow)
-    tap(uow, form_id, SALES1, Action.CONFIRM, {"received_via": "电话"}, at=hours(1))
-    assert stored(uow, form_id).details.received_via == "电话"
-    assert audit_after(uow, form_id, "confirm").get("received_via") == "电话"
+    complaint_id = log(uow)
+    tap(uow, complaint_id, SALES1, Action.CONFIRM, {"received_via": "电话"}, at=hours(1))
+    assert stored(uow, complaint_id).details.received_via == "电话"
+    assert audit_after(uow, complaint_id, "confirm").get("received_via") == "电话"
