@@ -127,7 +127,8 @@ class Kesu:
         return self.intake.keep_media_now(data, content_type, at=now)
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections, once the work already handed to the intake is done (or 10 s passed)."""
+        self.intake.settle(timeout=10)
         if self.intake.writer is not None:
             self.intake.writer.close()
         self.engine.dispose()
