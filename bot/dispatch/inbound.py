@@ -25,6 +25,7 @@ MAX_RACE_RETRIES = 3
 Understand = Callable[[str, datetime], Understood]
 Body = Callable[[Context, InboxEvent, "pending.Pending | None"], bool]
 
+TAP_FAILED = "系统出错,这次操作没有生效,请稍后再点一次。"
 IMAGE_REPLY = "收到图片。拍照登记客诉即将支持,请先用文字描述:客户、产品、问题和数量。"
 
 
@@ -171,13 +172,16 @@ class Dispatcher:
         )
 
     def _fail(self, event_id: int, crash: Exception, now: datetime) -> None:
-        """A crash: the event stays pending for a later pass, until MAX_ATTEMPTS; then the sender is told."""
+        """A crash: the event stays pending for a later pass, until MAX_ATTEMPTS; then the sender is told. A tap
+        is answered at once, so its first failure is told too (the tapped card itself stays as it was)."""
 
         def record(ctx: Context, stored: InboxEvent, _: pending.Pending | None) -> bool:
             give_up = stored.attempts + 1 >= MAX_ATTEMPTS
             ctx.uow.inbox.mark_failed(event_id, error=f"{type(crash).__name__}: {crash}", give_up=give_up)
             if give_up:
                 ctx.send(Recipient.user(ctx.event.user), text="抱歉,这条消息处理失败,已记录。请稍后重试或联系管理员。")
+            elif ctx.event.click is not None and stored.attempts == 0:
+                ctx.send(Recipient.user(ctx.event.user), text=TAP_FAILED)
             return False
 
         self._in_unit(event_id, now, record, answers=False)  # a pending tap waits for the retry

@@ -1,8 +1,9 @@
 """`/wecom/callback`: URL verification, and every message or card click of the self-built app.
 
 Each accepted callback is handed to the intake (``bot/intake.py``), the one way in: stored before the 200,
-texts and photos processed after the answer, a card click decided at once so the tapped button shows the true
-outcome (passive ``update_button``). Template cards cannot carry text inputs: a click carries the inputs its
+texts and photos processed after the answer, a card click decided at once. Only a click that took effect
+replaces its button (passive ``update_button``); a refused or failed one answers empty, so the card stays usable,
+and the person is told why in a text. Template cards cannot carry text inputs: a click carries the inputs its
 button asks for (``Click.text_inputs``), and when the tap is refused for want of them, the person's next text
 message fills them (bot/dispatch/pending.py).
 """
@@ -34,7 +35,6 @@ MAX_AGE = 300  # seconds: an older (replayed) callback is refused
 UNKNOWN_USER = "请联系管理员把您加入 Kesu。"
 UNSUPPORTED = "暂不支持这种消息,请发送文字或图片。"
 IMAGE_FAILED = "图片接收失败,请重新发送。"
-ASK_FILL = "请回复填写"
 
 
 def _inputs(spec: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -47,14 +47,12 @@ def _inputs(spec: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 
 
 def shown(outcome: Outcome | None) -> str | None:
-    """The text for the tapped button; None for a duplicate delivery."""
-    if outcome is None:
+    """The text that replaces the tapped button: only for a tap that took effect. A refused or failed tap (or a
+    duplicate) answers empty, so the card keeps its buttons; the person is told why in a text message (a refusal,
+    a request to type the values, a failure: the dispatcher sends each)."""
+    if outcome is None or not outcome.ok:
         return None
-    if outcome.ok:
-        return "已处理" if outcome.processed else "处理中"
-    if outcome.asks:  # refused for want of values the card could not take: the next text message fills them
-        return ASK_FILL
-    return (outcome.text or "未处理")[:20]
+    return "已处理" if outcome.processed else "处理中"
 
 
 class Callback:

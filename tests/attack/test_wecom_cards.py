@@ -92,20 +92,22 @@ def button_text(wecom: WeCom, resp: Any) -> str:
 
 
 def assert_refused_and_nothing_changed(wecom: WeCom, tapper: str, send: Any) -> str:
-    """The tap is answered on the button with a short Chinese refusal; only the tapper hears of it; no form,
-    approval, clock, counter or audit row changes."""
+    """The tap answers empty, so the card keeps its buttons (a passive ``update_button`` would grey it); only the
+    tapper is told why, in a short Chinese text; no form, approval, clock, counter or audit row changes. The text
+    told."""
     before = snapshot(wecom.kesu.engine)
-    shown = button_text(wecom, send())
+    resp = send()
+    assert resp.status_code == 200 and resp.text == "", resp.text
     wecom.settle()
-    assert shown and shown not in ("已处理", "处理中", "请回复填写") and len(shown) <= 20, shown
-    assert re.search(r"[\u4e00-\u9fff]", shown), shown
     diff = changed(before, snapshot(wecom.kesu.engine))
     assert set(diff) <= TAP_TABLES, diff
     told = rows_since(wecom, "outbox", before)
     assert told and {(m["recipient_kind"], m["recipient_id"]) for m in told} == {("user", tapper)}
     assert all(m["payload"].get("card") is None for m in told), told  # a text, never a card to act on
     assert all(m["status"] == "done" for m in rows_since(wecom, "inbox", before))
-    return shown
+    text = str(told[-1]["payload"]["text"])
+    assert re.search(r"[\u4e00-\u9fff]", text) and len(text) <= 80, text
+    return text
 
 
 ATTACKS = {

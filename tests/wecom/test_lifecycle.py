@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 
+import pytest
+
+from bot.dispatch.inbound import TAP_FAILED
 from tests.wecom.conftest import WeCom
 
 
@@ -35,7 +38,7 @@ def test_a_complaint_runs_from_first_message_to_closing_entirely_through_wecom(w
 
     # "valid" needs the responsible department: the tap asks for it, the reply fills it in
     r = wecom.click("qa1", qa_card, "有效,指派部门")
-    assert wecom.reply(r).findtext("Button/ReplaceName") == "请回复填写"
+    assert r.status_code == 200 and r.text == ""  # refused for want of a value: the card keeps its buttons
     wecom.drain()
     assert any("责任部门" in t for t in fake.texts_to("qa1"))
     wecom.text("qa1", "研发部")
@@ -43,7 +46,7 @@ def test_a_complaint_runs_from_first_message_to_closing_entirely_through_wecom(w
     rd_card = fake.cards_to("rd1")[-1]
 
     r = wecom.click("rd1", rd_card, "提交对策")
-    assert wecom.reply(r).findtext("Button/ReplaceName") == "请回复填写"
+    assert r.status_code == 200 and r.text == ""  # refused for want of a value: the card keeps its buttons
     wecom.text("rd1", "紧急对策:隔离全检\n根本原因:包装无隔层\n纠正措施:加隔层")
     wecom.drain()
     verify_card = fake.cards_to("qa1")[-1]
@@ -156,19 +159,21 @@ def test_values_typed_for_a_tap_that_are_refused_may_be_typed_again(wecom: WeCom
     assert wecom.fake.cards_to("rd1")
 
 
-def test_a_stale_tap_shows_the_refusal_on_the_button(wecom: WeCom) -> None:
+def test_a_stale_tap_is_told_in_a_text_and_leaves_the_buttons(wecom: WeCom) -> None:
     card = _submitted(wecom)
     wecom.click("qa1", card, "误投")
     wecom.text("qa1", "原因:不是我们的产品")
     wecom.drain()
     r = wecom.click("qa1", card, "误投", created=int(time.time()) + 1)  # a second tap, a second later
-    assert (wecom.reply(r).findtext("Button/ReplaceName") or "").startswith("此卡片已失效")
+    assert r.status_code == 200 and r.text == ""  # refused: no update_button greying the card
+    wecom.drain()
+    assert wecom.fake.texts_to("qa1")[-1].startswith("此卡片已失效")
 
 
 def test_cancel_drops_the_pending_values_and_is_read_as_an_ordinary_message(wecom: WeCom) -> None:
     card = _submitted(wecom)
     r = wecom.click("qa1", card, "客户原因")
-    assert wecom.reply(r).findtext("Button/ReplaceName") == "请回复填写"
+    assert r.status_code == 200 and r.text == ""  # refused for want of a value: the card keeps its buttons
     wecom.text("qa1", "取消")
     wecom.text("qa1", "研发部")
     wecom.drain()
@@ -183,8 +188,24 @@ def test_a_rejection_needs_a_reason_which_the_approver_types_after_the_tap(wecom
     wecom.text("sales1", f"申请退货 {number} 200个")
     wecom.drain()
     r = wecom.click("cs_mgr", fake.cards_to("cs_mgr")[-1], "驳回")
-    assert wecom.reply(r).findtext("Button/ReplaceName") == "请回复填写"
+    assert r.status_code == 200 and r.text == ""  # refused for want of a value: the card keeps its buttons
     wecom.text("cs_mgr", "数量不对,请核实")
     wecom.drain()
     assert any("驳回" in t for t in fake.texts_to("sales1") + [str(c) for c in fake.cards_to("sales1")])
     assert not fake.cards_to("vp")
+
+
+def test_a_tap_that_fails_leaves_the_buttons_and_is_told_once_in_a_text(
+    wecom: WeCom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = _submitted(wecom)
+
+    def broken(ctx: object) -> None:
+        raise RuntimeError("the handler crashed")
+
+    monkeypatch.setattr(wecom.kesu.dispatcher.actions, "find", lambda _: broken)
+    r = wecom.click("qa1", card, "误投")
+    assert r.status_code == 200 and r.text == ""  # no update_button: the card stays usable
+    wecom.kesu.dispatcher.process_pending(now=wecom.kesu.now())  # the worker's retry fails again: told once only
+    wecom.drain()
+    assert wecom.fake.texts_to("qa1").count(TAP_FAILED) == 1
